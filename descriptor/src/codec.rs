@@ -1,0 +1,571 @@
+//! Canonical CBOR, the JSON form, and the blob that carries a descriptor in a
+//! file or a library image.
+
+use std::cmp::Ordering;
+
+use ciborium::Value;
+use serde::Deserialize;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::fingerprint::Fingerprint;
+use crate::model::{Descriptor, FORMAT_VERSION, FormatVersion};
+
+/// Bounds that decoding enforces, so that hostile input cannot exhaust the
+/// stack or memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest accepted encoded descriptor (CBOR or JSON), in bytes.
+    pub max_bytes: usize,
+    /// Deepest accepted nesting of CBOR arrays, maps and tags (JSON arrays and
+    /// objects).
+    pub max_depth: usize,
+    /// Most entries accepted in any one table (`types`, `functions`, ...).
+    pub max_table_len: usize,
+}
+
+impl Limits {
+    /// The documented defaults: 64 MiB, 32 levels, 1,048,576 entries a table.
+    pub const DEFAULT: Limits = Limits {
+        max_bytes: 64 << 20,
+        max_depth: 32,
+        max_table_len: 1 << 20,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// The 8 bytes that open a descriptor blob: PNG-style, so that a blob mangled
+/// by text-mode transfers or read as text is recognised as broken.
+pub const BLOB_MAGIC: [u8; 8] = *b"\x89ABI\r\n\x1a\n";
+/// The blob header version this crate writes and reads.
+pub const BLOB_HEADER_VERSION: u16 = 1;
+/// Size of the blob header in bytes.
+pub const BLOB_HEADER_LEN: usize = 48;
+
+impl Descriptor {
+    /// Sorts every table into canonical order: types and wire types by id,
+    /// items by symbol or name, enum variants by value, union members and
+    /// record fields by name, struct fields by offset (stably). Parameter
+    /// order is meaningful and kept.
+    pub fn canonicalize(&mut self) {
+        use crate::model::{TypeKind, WireKind};
+        self.types.sort_by(|a, b| a.id.cmp(&b.id));
+        self.functions.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+        self.variables.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+        self.constants.sort_by(|a, b| a.name.cmp(&b.name));
+        self.wire_types.sort_by(|a, b| a.id.cmp(&b.id));
+        self.code_tables.sort_by(|a, b| a.id.cmp(&b.id));
+        for t in &mut self.types {
+            match &mut t.kind {
+                TypeKind::Struct(s) => s.fields.sort_by_key(|f| f.offset),
+                TypeKind::Extensible(s) => s.fields.sort_by_key(|f| f.offset),
+                TypeKind::Union(u) => u.members.sort_by(|a, b| a.name.cmp(&b.name)),
+                TypeKind::Enum(e) => e
+                    .variants
+                    .sort_by(|a, b| a.value.cmp(&b.value).then_with(|| a.name.cmp(&b.name))),
+                TypeKind::TaggedUnion(u) => u
+                    .variants
+                    .sort_by(|a, b| a.tag.cmp(&b.tag).then_with(|| a.name.cmp(&b.name))),
+                _ => {}
+            }
+        }
+        for f in &mut self.functions {
+            if let Some(w) = &mut f.wire {
+                w.events.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+        for t in &mut self.wire_types {
+            match &mut t.kind {
+                WireKind::Record(r) => r.fields.sort_by(|a, b| a.name.cmp(&b.name)),
+                WireKind::Enum(e) => e.values.sort(),
+                _ => {}
+            }
+        }
+        for t in &mut self.code_tables {
+            t.codes
+                .sort_by(|a, b| a.value.cmp(&b.value).then_with(|| a.name.cmp(&b.name)));
+        }
+    }
+
+    /// Encodes the descriptor as canonical CBOR: tables in canonical order
+    /// (see [`canonicalize`](Self::canonicalize)), map keys in RFC 8949
+    /// deterministic order, definite lengths, shortest integer and float
+    /// forms, fields at their default value left out. Equal descriptors
+    /// encode to equal bytes.
+    pub fn to_cbor(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut canonical = self.clone();
+        canonical.canonicalize();
+        encode_value(&canonical)
+    }
+
+    /// Decodes CBOR (canonical or not) with the default [`Limits`].
+    pub fn from_cbor(bytes: &[u8]) -> Result<Descriptor, DecodeError> {
+        Self::from_cbor_with_limits(bytes, &Limits::DEFAULT)
+    }
+
+    /// Decodes CBOR within `limits`. The input is checked for size, nesting
+    /// and length prefixes before anything is allocated for it; then the
+    /// format version is checked: any minor of this reader's major is read
+    /// (unknown fields are ignored), other majors are refused.
+    pub fn from_cbor_with_limits(bytes: &[u8], limits: &Limits) -> Result<Descriptor, DecodeError> {
+        if bytes.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        if bytes.len() > limits.max_bytes {
+            return Err(DecodeError::TooLarge {
+                size: bytes.len(),
+                limit: limits.max_bytes,
+            });
+        }
+        scan(bytes, limits.max_depth)?;
+        let parsed: Result<Descriptor, _> = ciborium::from_reader(bytes);
+        match parsed {
+            Ok(d) => d.checked(limits),
+            Err(e) => {
+                // A descriptor of another major may not fit this model at
+                // all: name the version rather than the first mismatch.
+                if let Ok(peek) = ciborium::from_reader::<FormatPeek, _>(bytes) {
+                    check_format(peek.format)?;
+                }
+                Err(DecodeError::Model {
+                    message: cbor_error_message(e),
+                })
+            }
+        }
+    }
+
+    /// Encodes the JSON form, pretty-printed, in canonical table order.
+    pub fn to_json(&self) -> Result<String, EncodeError> {
+        let mut canonical = self.clone();
+        canonical.canonicalize();
+        serde_json::to_string_pretty(&canonical).map_err(|e| EncodeError::Serialize {
+            message: e.to_string(),
+        })
+    }
+
+    /// Decodes the JSON form with the default [`Limits`].
+    pub fn from_json(text: &str) -> Result<Descriptor, DecodeError> {
+        Self::from_json_with_limits(text, &Limits::DEFAULT)
+    }
+
+    /// Decodes the JSON form within `limits`.
+    pub fn from_json_with_limits(text: &str, limits: &Limits) -> Result<Descriptor, DecodeError> {
+        if text.trim().is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        if text.len() > limits.max_bytes {
+            return Err(DecodeError::TooLarge {
+                size: text.len(),
+                limit: limits.max_bytes,
+            });
+        }
+        check_json_depth(text.as_bytes(), limits.max_depth)?;
+        match serde_json::from_str::<Descriptor>(text) {
+            Ok(d) => d.checked(limits),
+            Err(e) => {
+                if let Ok(peek) = serde_json::from_str::<FormatPeek>(text) {
+                    check_format(peek.format)?;
+                }
+                Err(DecodeError::Json {
+                    line: e.line(),
+                    column: e.column(),
+                    message: json_error_message(&e),
+                })
+            }
+        }
+    }
+
+    /// Encodes the descriptor as a blob: the 48-byte header followed by the
+    /// canonical CBOR. This is the content of a `.abi` file and of the data
+    /// `_abi_descriptor()` points to.
+    pub fn to_blob(&self) -> Result<Vec<u8>, EncodeError> {
+        let body = self.to_cbor()?;
+        blob_from_body(&body)
+    }
+
+    /// Decodes a blob: checks the header, the length and the hash, then
+    /// decodes the body with the default [`Limits`].
+    pub fn from_blob(bytes: &[u8]) -> Result<Descriptor, DecodeError> {
+        let body = blob_body(bytes, &Limits::DEFAULT)?;
+        Self::from_cbor(body)
+    }
+
+    /// The post-decode checks shared by CBOR and JSON: format major and
+    /// table sizes.
+    fn checked(self, limits: &Limits) -> Result<Descriptor, DecodeError> {
+        check_format(self.format)?;
+        let tables = [
+            ("types", self.types.len()),
+            ("functions", self.functions.len()),
+            ("variables", self.variables.len()),
+            ("constants", self.constants.len()),
+            ("wire_types", self.wire_types.len()),
+            ("code_tables", self.code_tables.len()),
+        ];
+        for (table, len) in tables {
+            if len > limits.max_table_len {
+                return Err(DecodeError::TooManyEntries {
+                    table,
+                    len,
+                    limit: limits.max_table_len,
+                });
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// Encodes one value as CBOR with map keys in deterministic order. Tables
+/// inside it are encoded in the order they are in.
+pub(crate) fn encode_value<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {
+    let serialize_error = |message: String| EncodeError::Serialize { message };
+    let mut value = Value::serialized(value).map_err(|e| serialize_error(e.to_string()))?;
+    sort_map_keys(&mut value);
+    let mut out = Vec::new();
+    ciborium::into_writer(&value, &mut out).map_err(|e| serialize_error(e.to_string()))?;
+    Ok(out)
+}
+
+/// Wraps canonical CBOR `body` in a blob header.
+pub fn blob_from_body(body: &[u8]) -> Result<Vec<u8>, EncodeError> {
+    let len = u32::try_from(body.len())
+        .ok()
+        .filter(|_| body.len() <= Limits::DEFAULT.max_bytes)
+        .ok_or(EncodeError::TooLarge {
+            size: body.len(),
+            limit: Limits::DEFAULT.max_bytes,
+        })?;
+    let mut out = Vec::with_capacity(BLOB_HEADER_LEN + body.len());
+    out.extend_from_slice(&BLOB_MAGIC);
+    out.extend_from_slice(&BLOB_HEADER_VERSION.to_le_bytes());
+    out.extend_from_slice(&(BLOB_HEADER_LEN as u16).to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(Fingerprint::of_bytes(body).as_bytes());
+    out.extend_from_slice(body);
+    Ok(out)
+}
+
+/// The parsed fixed header of a blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlobHeader {
+    /// Header version.
+    pub version: u16,
+    /// Header length in bytes (where the body starts).
+    pub header_len: u16,
+    /// Body length in bytes.
+    pub body_len: u32,
+    /// SHA-256 of the body.
+    pub hash: Fingerprint,
+}
+
+impl BlobHeader {
+    /// Parses the header at the start of `bytes` without looking at the body.
+    pub fn parse(bytes: &[u8]) -> Result<BlobHeader, DecodeError> {
+        if bytes.len() < BLOB_MAGIC.len() || bytes[..8] != BLOB_MAGIC {
+            return Err(DecodeError::BadMagic {
+                expected: BLOB_MAGIC,
+                found: bytes[..bytes.len().min(8)].to_vec(),
+            });
+        }
+        let header: &[u8; BLOB_HEADER_LEN] = bytes
+            .get(..BLOB_HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(DecodeError::Truncated {
+                needed: BLOB_HEADER_LEN as u64,
+                available: bytes.len(),
+            })?;
+        let u16_at = |i: usize| u16::from_le_bytes([header[i], header[i + 1]]);
+        let version = u16_at(8);
+        if version != BLOB_HEADER_VERSION {
+            return Err(DecodeError::HeaderVersion {
+                found: version,
+                supported: BLOB_HEADER_VERSION,
+            });
+        }
+        let header_len = u16_at(10);
+        if usize::from(header_len) < BLOB_HEADER_LEN {
+            return Err(DecodeError::Cbor {
+                offset: 10,
+                reason: format!(
+                    "blob header length {header_len} is smaller than {BLOB_HEADER_LEN}"
+                ),
+            });
+        }
+        let body_len = u32::from_le_bytes([header[12], header[13], header[14], header[15]]);
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(&header[16..48]);
+        Ok(BlobHeader {
+            version,
+            header_len,
+            body_len,
+            hash: Fingerprint::from_bytes(hash),
+        })
+    }
+
+    /// Total blob length: header plus body.
+    pub fn total_len(&self) -> u64 {
+        u64::from(self.header_len) + u64::from(self.body_len)
+    }
+}
+
+/// Checks a blob's header, length and hash, and returns its body. Bytes after
+/// the body are ignored (a blob may sit inside a larger section).
+pub fn blob_body<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a [u8], DecodeError> {
+    let header = BlobHeader::parse(bytes)?;
+    if header.body_len as usize > limits.max_bytes {
+        return Err(DecodeError::TooLarge {
+            size: header.body_len as usize,
+            limit: limits.max_bytes,
+        });
+    }
+    let start = usize::from(header.header_len);
+    let body =
+        bytes
+            .get(start..start + header.body_len as usize)
+            .ok_or(DecodeError::Truncated {
+                needed: header.total_len(),
+                available: bytes.len(),
+            })?;
+    let found = Fingerprint::of_bytes(body);
+    if found != header.hash {
+        return Err(DecodeError::HashMismatch {
+            expected: header.hash,
+            found,
+        });
+    }
+    Ok(body)
+}
+
+#[derive(Deserialize)]
+struct FormatPeek {
+    format: FormatVersion,
+}
+
+fn check_format(found: FormatVersion) -> Result<(), DecodeError> {
+    if found.major == FORMAT_VERSION.major {
+        Ok(())
+    } else {
+        Err(DecodeError::UnsupportedFormat {
+            found,
+            supported: FORMAT_VERSION,
+        })
+    }
+}
+
+fn cbor_error_message(e: ciborium::de::Error<std::io::Error>) -> String {
+    match e {
+        ciborium::de::Error::Io(e) => format!("read error: {e}"),
+        ciborium::de::Error::Syntax(offset) => format!("syntax error at offset {offset:#x}"),
+        ciborium::de::Error::Semantic(Some(offset), msg) => {
+            format!("{msg} (at offset {offset:#x})")
+        }
+        ciborium::de::Error::Semantic(None, msg) => msg,
+        ciborium::de::Error::RecursionLimitExceeded => "nesting too deep".to_owned(),
+    }
+}
+
+fn json_error_message(e: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C"; the error variant carries
+    // them separately.
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// Sorts every map's entries by the bytes of their encoded keys (RFC 8949
+/// §4.2.1), recursively. Keys here are text, so this is shorter-first, then
+/// bytewise.
+fn sort_map_keys(value: &mut Value) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Map(entries) => {
+                entries.sort_by(|(a, _), (b, _)| cmp_encoded_keys(a, b));
+                stack.extend(entries.iter_mut().map(|(_, v)| v));
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Tag(_, inner) => stack.push(inner),
+            _ => {}
+        }
+    }
+}
+
+fn cmp_encoded_keys(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Text(a), Value::Text(b)) => a
+            .len()
+            .cmp(&b.len())
+            .then_with(|| a.as_bytes().cmp(b.as_bytes())),
+        _ => {
+            let enc = |v: &Value| {
+                let mut out = Vec::new();
+                // Writing to a Vec cannot fail.
+                let _ = ciborium::into_writer(v, &mut out);
+                out
+            };
+            enc(a).cmp(&enc(b))
+        }
+    }
+}
+
+/// Walks CBOR `bytes` once, without recursion or allocation beyond a stack
+/// bounded by `max_depth`, and checks: every head is well-formed, every
+/// length prefix fits in the remaining input, no indefinite lengths, nesting
+/// within `max_depth`, exactly one top-level item and no trailing bytes.
+///
+/// After this, a decoder cannot be led to allocate for more elements or bytes
+/// than the input holds.
+pub(crate) fn scan(bytes: &[u8], max_depth: usize) -> Result<(), DecodeError> {
+    // Each entry counts the items still expected in an open array, map or tag.
+    let mut open: Vec<u64> = Vec::new();
+    let mut pos = 0usize;
+    let err = |offset: usize, reason: String| DecodeError::Cbor { offset, reason };
+    loop {
+        let start = pos;
+        let initial = *bytes
+            .get(pos)
+            .ok_or_else(|| err(pos, "unexpected end of input".to_owned()))?;
+        pos += 1;
+        let major = initial >> 5;
+        let info = initial & 0x1f;
+        let arg: u64 = match info {
+            0..=23 => u64::from(info),
+            24..=27 => {
+                let n = 1usize << (info - 24);
+                let arg_bytes = bytes.get(pos..pos + n).ok_or_else(|| {
+                    err(start, "unexpected end of input in an item head".to_owned())
+                })?;
+                pos += n;
+                arg_bytes
+                    .iter()
+                    .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+            }
+            31 => {
+                return Err(err(
+                    start,
+                    "indefinite-length items are not allowed in descriptors".to_owned(),
+                ));
+            }
+            _ => {
+                return Err(err(
+                    start,
+                    format!("reserved additional information {info}"),
+                ));
+            }
+        };
+        let remaining = (bytes.len() - pos) as u64;
+        let children = match major {
+            0 | 1 => 0,
+            2 | 3 => {
+                if arg > remaining {
+                    return Err(err(
+                        start,
+                        format!("string claims {arg} bytes but only {remaining} remain"),
+                    ));
+                }
+                pos += arg as usize;
+                0
+            }
+            4 => {
+                if arg > remaining {
+                    return Err(err(
+                        start,
+                        format!("array claims {arg} items but only {remaining} bytes remain"),
+                    ));
+                }
+                arg
+            }
+            5 => {
+                if arg.saturating_mul(2) > remaining {
+                    return Err(err(
+                        start,
+                        format!("map claims {arg} entries but only {remaining} bytes remain"),
+                    ));
+                }
+                arg * 2
+            }
+            6 => 1,
+            _ => {
+                if info == 24 && arg < 32 {
+                    return Err(err(start, format!("simple value {arg} in two bytes")));
+                }
+                0
+            }
+        };
+        // This item fills one slot of its parent.
+        if let Some(top) = open.last_mut() {
+            *top -= 1;
+        }
+        if children > 0 {
+            if open.len() >= max_depth {
+                return Err(DecodeError::TooDeep {
+                    offset: start,
+                    limit: max_depth,
+                });
+            }
+            open.push(children);
+        }
+        while open.last() == Some(&0) {
+            open.pop();
+        }
+        if open.is_empty() {
+            break;
+        }
+    }
+    if pos != bytes.len() {
+        return Err(err(
+            pos,
+            format!("{} trailing bytes after the descriptor", bytes.len() - pos),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks JSON nesting depth before parsing, so the parser's own recursion
+/// stays bounded.
+fn check_json_depth(text: &[u8], max_depth: usize) -> Result<(), DecodeError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut line = 1usize;
+    let mut column = 0usize;
+    for &b in text {
+        column += 1;
+        if b == b'\n' {
+            line += 1;
+            column = 0;
+        }
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max_depth {
+                    return Err(DecodeError::Json {
+                        line,
+                        column,
+                        message: format!("nesting deeper than {max_depth} levels"),
+                    });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,424 @@
+//! SHA-256 fingerprints of a whole descriptor and of each item.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::error::EncodeError;
+use crate::model::{Descriptor, Function, TypeKind, TypeRef, WireKind, WireRef};
+
+/// A SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// SHA-256 of `bytes`.
+    pub fn of_bytes(bytes: &[u8]) -> Fingerprint {
+        Fingerprint(Sha256::digest(bytes).into())
+    }
+
+    /// Wraps a digest.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Fingerprint {
+        Fingerprint(bytes)
+    }
+
+    /// The digest.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Parses 64 hexadecimal digits.
+    pub fn from_hex(hex: &str) -> Option<Fingerprint> {
+        if hex.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Fingerprint(out))
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Fingerprint::from_hex(&s)
+            .ok_or_else(|| serde::de::Error::custom("expected 64 hexadecimal digits"))
+    }
+}
+
+/// The kind of an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// An exported function.
+    Function,
+    /// An exported variable.
+    Variable,
+    /// A constant.
+    Constant,
+}
+
+impl ItemKind {
+    /// The kind's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Function => "function",
+            Self::Variable => "variable",
+            Self::Constant => "constant",
+        }
+    }
+}
+
+/// Names one item of a descriptor: a function, variable or constant.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ItemRef {
+    /// The item's kind.
+    pub kind: ItemKind,
+    /// Its symbol (functions, variables) or name (constants).
+    pub name: String,
+}
+
+impl ItemRef {
+    /// A function's reference.
+    pub fn function(symbol: impl Into<String>) -> Self {
+        Self {
+            kind: ItemKind::Function,
+            name: symbol.into(),
+        }
+    }
+}
+
+impl fmt::Display for ItemRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.as_str(), self.name)
+    }
+}
+
+/// The fingerprints of a descriptor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprints {
+    /// SHA-256 of the canonical CBOR: equal exactly when the descriptors are.
+    pub descriptor: Fingerprint,
+    /// One per item. An item's fingerprint covers the item, the target, and
+    /// every type, wire type and code table it reaches (Merkle-style, so a
+    /// change anywhere below an item changes the item's fingerprint, and a
+    /// change elsewhere does not).
+    pub items: BTreeMap<ItemRef, Fingerprint>,
+}
+
+/// Domain separation tags: no two kinds of hashed thing share an input form.
+const TAG_SCC: &[u8] = b"abi-descriptor/1/scc\0";
+const TAG_NODE: &[u8] = b"abi-descriptor/1/node\0";
+const TAG_ITEM: &[u8] = b"abi-descriptor/1/item\0";
+
+impl Descriptor {
+    /// Computes every fingerprint. Dangling references are hashed by name, so
+    /// this works on descriptors that do not validate.
+    pub fn fingerprints(&self) -> Result<Fingerprints, EncodeError> {
+        let mut d = self.clone();
+        d.canonicalize();
+        let descriptor = Fingerprint::of_bytes(&d.to_cbor()?);
+        let graph = Graph::build(&d)?;
+        let node_hashes = graph.hash_nodes();
+        let target = encode(&d.target)?;
+        let mut items = BTreeMap::new();
+        let mut add = |item: ItemRef, enc: Vec<u8>, deps: &mut dyn Iterator<Item = NodeKey<'_>>| {
+            let mut dep_hashes: Vec<&Fingerprint> = deps
+                .filter_map(|k| graph.index.get(&k).map(|&i| &node_hashes[i]))
+                .collect();
+            dep_hashes.sort();
+            dep_hashes.dedup();
+            let mut h = Sha256::new();
+            h.update(TAG_ITEM);
+            h.update(item.kind.as_str().as_bytes());
+            h.update([0]);
+            write_len_prefixed(&mut h, &target);
+            write_len_prefixed(&mut h, &enc);
+            for dep in dep_hashes {
+                h.update(dep.as_bytes());
+            }
+            items.insert(item, Fingerprint(h.finalize().into()));
+        };
+        for f in &d.functions {
+            let mut deps = function_deps(f);
+            add(ItemRef::function(&f.symbol), encode(f)?, &mut deps);
+        }
+        for v in &d.variables {
+            let item = ItemRef {
+                kind: ItemKind::Variable,
+                name: v.symbol.clone(),
+            };
+            add(
+                item,
+                encode(v)?,
+                &mut std::iter::once(NodeKey::Type(v.ty.as_str())),
+            );
+        }
+        for c in &d.constants {
+            let item = ItemRef {
+                kind: ItemKind::Constant,
+                name: c.name.clone(),
+            };
+            add(
+                item,
+                encode(c)?,
+                &mut std::iter::once(NodeKey::Type(c.ty.as_str())),
+            );
+        }
+        Ok(Fingerprints { descriptor, items })
+    }
+}
+
+fn write_len_prefixed(h: &mut Sha256, bytes: &[u8]) {
+    h.update((bytes.len() as u64).to_le_bytes());
+    h.update(bytes);
+}
+
+/// Canonical CBOR of one model value.
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {
+    crate::codec::encode_value(value)
+}
+
+/// A node of the type graph: C types, wire types and code tables live in
+/// separate namespaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum NodeKey<'a> {
+    Type(&'a str),
+    Wire(&'a str),
+    Codes(&'a str),
+}
+
+fn function_deps(f: &Function) -> impl Iterator<Item = NodeKey<'_>> {
+    let types = f
+        .params
+        .iter()
+        .map(|p| NodeKey::Type(p.ty.as_str()))
+        .chain(std::iter::once(NodeKey::Type(f.ret.as_str())));
+    let wire = f.wire.iter().flat_map(|w| {
+        w.request
+            .iter()
+            .chain(&w.reply)
+            .chain(&w.error)
+            .chain(w.events.iter().map(|e| &e.payload))
+            .map(|r| NodeKey::Wire(r.as_str()))
+            .chain(w.codes.iter().map(|c| NodeKey::Codes(c)))
+    });
+    types.chain(wire)
+}
+
+struct Graph<'a> {
+    keys: Vec<NodeKey<'a>>,
+    encodings: Vec<Vec<u8>>,
+    edges: Vec<Vec<usize>>,
+    index: HashMap<NodeKey<'a>, usize>,
+}
+
+impl<'a> Graph<'a> {
+    fn build(d: &'a Descriptor) -> Result<Graph<'a>, EncodeError> {
+        let mut keys = Vec::new();
+        let mut encodings = Vec::new();
+        for t in &d.types {
+            keys.push(NodeKey::Type(&t.id));
+            encodings.push(encode(t)?);
+        }
+        for t in &d.wire_types {
+            keys.push(NodeKey::Wire(&t.id));
+            encodings.push(encode(t)?);
+        }
+        for t in &d.code_tables {
+            keys.push(NodeKey::Codes(&t.id));
+            encodings.push(encode(t)?);
+        }
+        let index: HashMap<NodeKey<'a>, usize> =
+            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let resolve = |k: NodeKey<'_>| index.get(&k).copied();
+        let mut edges = Vec::with_capacity(keys.len());
+        for t in &d.types {
+            edges.push(
+                type_refs(&t.kind)
+                    .filter_map(|r| resolve(NodeKey::Type(r.as_str())))
+                    .collect(),
+            );
+        }
+        for t in &d.wire_types {
+            edges.push(
+                wire_refs(&t.kind)
+                    .filter_map(|r| resolve(NodeKey::Wire(r.as_str())))
+                    .collect(),
+            );
+        }
+        edges.extend(d.code_tables.iter().map(|_| Vec::new()));
+        Ok(Graph {
+            keys,
+            encodings,
+            edges,
+            index,
+        })
+    }
+
+    /// Hashes every node: the strongly connected components of the graph are
+    /// hashed in reverse topological order, each over its members' encodings
+    /// and the hashes of the components it points to; a node's hash is its
+    /// key plus its component's hash.
+    fn hash_nodes(&self) -> Vec<Fingerprint> {
+        let n = self.keys.len();
+        let mut hashes = vec![Fingerprint([0; 32]); n];
+        let mut component = vec![usize::MAX; n];
+        for (c, mut members) in tarjan(&self.edges).into_iter().enumerate() {
+            for &i in &members {
+                component[i] = c;
+            }
+            members.sort_by_key(|&i| self.keys[i]);
+            let mut successors: Vec<Fingerprint> = members
+                .iter()
+                .flat_map(|&i| &self.edges[i])
+                .filter(|&&j| component[j] != c)
+                .map(|&j| hashes[j])
+                .collect();
+            successors.sort();
+            successors.dedup();
+            let mut h = Sha256::new();
+            h.update(TAG_SCC);
+            h.update((members.len() as u64).to_le_bytes());
+            for &i in &members {
+                write_len_prefixed(&mut h, &self.encodings[i]);
+            }
+            for s in &successors {
+                h.update(s.as_bytes());
+            }
+            let scc_hash: [u8; 32] = h.finalize().into();
+            for &i in &members {
+                let mut h = Sha256::new();
+                h.update(TAG_NODE);
+                write_len_prefixed(&mut h, &self.encodings[i]);
+                h.update(scc_hash);
+                hashes[i] = Fingerprint(h.finalize().into());
+            }
+        }
+        hashes
+    }
+}
+
+/// Tarjan's strongly connected components, iterative. Components come out
+/// in reverse topological order: every component after all it points to.
+fn tarjan(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut out = Vec::new();
+    let mut next = 0usize;
+    // Call frames: (node, position in its edge list).
+    let mut frames: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        frames.push((root, 0));
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut pos)) = frames.last_mut() {
+            if let Some(&w) = edges[v].get(*pos) {
+                *pos += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    frames.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut scc = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    scc.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                out.push(scc);
+            }
+        }
+    }
+    out
+}
+
+/// Every type a C type kind refers to directly.
+pub fn type_refs(kind: &TypeKind) -> Box<dyn Iterator<Item = &TypeRef> + '_> {
+    use crate::model::BufferLength;
+    match kind {
+        TypeKind::Opaque(_) => Box::new(std::iter::empty()),
+        TypeKind::Alias(a) => Box::new(std::iter::once(&a.target)),
+        TypeKind::Pointer(p) => Box::new(std::iter::once(&p.pointee)),
+        TypeKind::Struct(s) => Box::new(s.fields.iter().map(|f| &f.ty)),
+        TypeKind::Extensible(s) => Box::new(s.fields.iter().map(|f| &f.ty)),
+        TypeKind::Union(u) => Box::new(u.members.iter().map(|m| &m.ty)),
+        TypeKind::Enum(e) => Box::new(std::iter::once(&e.repr)),
+        TypeKind::TaggedUnion(u) => Box::new(
+            std::iter::once(&u.tag.ty).chain(u.variants.iter().filter_map(|v| v.payload.as_ref())),
+        ),
+        TypeKind::Array(a) => Box::new(std::iter::once(&a.element)),
+        TypeKind::Buffer(b) => match &b.length {
+            BufferLength::Inline(i) => Box::new(std::iter::once(&i.len_type)),
+            _ => Box::new(std::iter::empty()),
+        },
+        TypeKind::FunctionPointer(f) => Box::new(
+            f.params
+                .iter()
+                .map(|p| &p.ty)
+                .chain(std::iter::once(&f.ret)),
+        ),
+    }
+}
+
+/// Every wire type a wire type kind refers to directly.
+pub fn wire_refs(kind: &WireKind) -> Box<dyn Iterator<Item = &WireRef> + '_> {
+    match kind {
+        WireKind::Record(r) => Box::new(r.fields.iter().map(|f| &f.ty)),
+        WireKind::List(l) => Box::new(std::iter::once(&l.element)),
+        WireKind::Map(m) => Box::new([&m.key, &m.value].into_iter()),
+        WireKind::Option(o) => Box::new(std::iter::once(&o.some)),
+        WireKind::Result(r) => Box::new([&r.ok, &r.err].into_iter()),
+        WireKind::Enum(_) => Box::new(std::iter::empty()),
+        WireKind::Alias(a) => Box::new(std::iter::once(&a.target)),
+    }
+}

@@ -1,0 +1,177 @@
+//! Lookups over a descriptor's tables.
+
+use std::collections::HashMap;
+
+use crate::model::{
+    BufferLength, CodeTable, Descriptor, Function, Primitive, TypeDef, TypeKind, TypeRef,
+    WireTypeDef,
+};
+
+/// Size and alignment of a type, in bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Layout {
+    /// Size in bytes.
+    pub size: u64,
+    /// Alignment in bytes.
+    pub align: u64,
+}
+
+/// What a [`TypeRef`] names once aliases are followed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Resolved<'a> {
+    /// A primitive.
+    Primitive(Primitive),
+    /// A table entry that is not an alias.
+    Def(&'a TypeDef),
+    /// A name that is neither a primitive nor a table entry.
+    Missing(&'a str),
+    /// Aliases that lead back to themselves.
+    AliasCycle,
+}
+
+/// Lookup tables over a [`Descriptor`], built once and borrowed from it.
+#[derive(Debug)]
+pub struct Index<'a> {
+    /// The indexed descriptor.
+    pub descriptor: &'a Descriptor,
+    types: HashMap<&'a str, &'a TypeDef>,
+    wire_types: HashMap<&'a str, &'a WireTypeDef>,
+    code_tables: HashMap<&'a str, &'a CodeTable>,
+    functions: HashMap<&'a str, &'a Function>,
+}
+
+impl<'a> Index<'a> {
+    /// Indexes `descriptor`. Where ids repeat, the first entry wins
+    /// (validation reports the repeat).
+    pub fn new(descriptor: &'a Descriptor) -> Index<'a> {
+        fn first<'a, T>(
+            entries: impl Iterator<Item = (&'a str, &'a T)>,
+        ) -> HashMap<&'a str, &'a T> {
+            let mut map = HashMap::new();
+            for (k, v) in entries {
+                map.entry(k).or_insert(v);
+            }
+            map
+        }
+        Index {
+            descriptor,
+            types: first(descriptor.types.iter().map(|t| (t.id.as_str(), t))),
+            wire_types: first(descriptor.wire_types.iter().map(|t| (t.id.as_str(), t))),
+            code_tables: first(descriptor.code_tables.iter().map(|t| (t.id.as_str(), t))),
+            functions: first(descriptor.functions.iter().map(|f| (f.symbol.as_str(), f))),
+        }
+    }
+
+    /// The type table entry with this id.
+    pub fn type_def(&self, id: &str) -> Option<&'a TypeDef> {
+        self.types.get(id).copied()
+    }
+
+    /// The wire type table entry with this id.
+    pub fn wire_type(&self, id: &str) -> Option<&'a WireTypeDef> {
+        self.wire_types.get(id).copied()
+    }
+
+    /// The code table with this id.
+    pub fn code_table(&self, id: &str) -> Option<&'a CodeTable> {
+        self.code_tables.get(id).copied()
+    }
+
+    /// The function with this symbol.
+    pub fn function(&self, symbol: &str) -> Option<&'a Function> {
+        self.functions.get(symbol).copied()
+    }
+
+    /// Whether `r` names a primitive or a table entry.
+    pub fn exists(&self, r: &TypeRef) -> bool {
+        r.primitive().is_some() || self.types.contains_key(r.as_str())
+    }
+
+    /// Follows aliases from `r` to what it finally names.
+    pub fn resolve(&self, r: &'a TypeRef) -> Resolved<'a> {
+        let mut current = r;
+        // Each step visits a distinct entry unless there is a cycle.
+        for _ in 0..=self.types.len() {
+            if let Some(p) = current.primitive() {
+                return Resolved::Primitive(p);
+            }
+            match self.types.get(current.as_str()) {
+                None => return Resolved::Missing(current.as_str()),
+                Some(def) => match &def.kind {
+                    TypeKind::Alias(a) => current = &a.target,
+                    _ => return Resolved::Def(def),
+                },
+            }
+        }
+        Resolved::AliasCycle
+    }
+
+    /// The size and alignment of a value of type `r`, or `None` when it has
+    /// none: `void`, a pointer-only opaque type, a dangling reference, or a
+    /// by-value cycle. Declared sizes of structs, unions and tagged unions
+    /// are taken as declared.
+    pub fn layout(&self, r: &'a TypeRef) -> Option<Layout> {
+        let target = &self.descriptor.target;
+        let pointer = u64::from(target.pointer_width / 8);
+        let pointer_layout = Layout {
+            size: pointer,
+            align: pointer,
+        };
+        let mut count: u64 = 1;
+        let mut current = r;
+        let scaled = |l: Layout, count: u64| {
+            Some(Layout {
+                size: l.size.checked_mul(count)?,
+                align: l.align,
+            })
+        };
+        for _ in 0..=self.types.len() {
+            if let Some(p) = current.primitive() {
+                if p == Primitive::Void {
+                    return None;
+                }
+                let size = p.size(target.pointer_width);
+                let align = target
+                    .primitive_align
+                    .get(&p)
+                    .map_or(size, |&a| u64::from(a));
+                return scaled(Layout { size, align }, count);
+            }
+            let def = self.types.get(current.as_str())?;
+            let declared = |size, align| scaled(Layout { size, align }, count);
+            match &def.kind {
+                TypeKind::Alias(a) => current = &a.target,
+                TypeKind::Enum(e) => current = &e.repr,
+                TypeKind::Array(a) => {
+                    count = count.checked_mul(a.len)?;
+                    current = &a.element;
+                }
+                TypeKind::Opaque(o) => return declared(o.size?, o.align?),
+                TypeKind::Struct(s) => return declared(s.size, s.align),
+                TypeKind::Union(u) => return declared(u.size, u.align),
+                TypeKind::TaggedUnion(u) => return declared(u.size, u.align),
+                TypeKind::Extensible(s) => return declared(s.size, s.align),
+                TypeKind::Pointer(_) | TypeKind::FunctionPointer(_) => {
+                    return scaled(pointer_layout, count);
+                }
+                TypeKind::Buffer(b) => {
+                    return match &b.length {
+                        BufferLength::Inline(i) => declared(i.size, i.align),
+                        BufferLength::NulTerminated | BufferLength::Separate => {
+                            scaled(pointer_layout, count)
+                        }
+                    };
+                }
+            }
+        }
+        None
+    }
+
+    /// A readable path for a type: `` struct `Point` ``.
+    pub fn type_path(&self, id: &str) -> String {
+        match self.types.get(id) {
+            Some(def) => format!("{} `{}`", def.kind.as_str(), id),
+            None => format!("type `{id}`"),
+        }
+    }
+}
