@@ -1,0 +1,85 @@
+//! `abi-check dump FILE` and `abi-check validate FILE`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+
+use super::Outcome;
+
+/// Prints a descriptor in canonical form.
+///
+/// Example: abi-check dump libtile.abi --format json
+#[derive(Debug, Args)]
+pub struct Opts {
+    /// The descriptor (`.abi`, CBOR or JSON).
+    file: PathBuf,
+    /// Output format: the JSON form, canonical CBOR, or a blob (`.abi`).
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// The JSON form.
+    Json,
+    /// Canonical CBOR, raw bytes.
+    Cbor,
+    /// Header and canonical CBOR: the content of a `.abi` file.
+    Blob,
+}
+
+impl Opts {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<Outcome> {
+        let d = abi_check::read_descriptor(&self.file)?;
+        let bytes = match self.format {
+            Format::Json => {
+                let mut text = d.to_json()?;
+                text.push('\n');
+                text.into_bytes()
+            }
+            Format::Cbor => d.to_cbor()?,
+            Format::Blob => d.to_blob()?,
+        };
+        std::io::stdout()
+            .lock()
+            .write_all(&bytes)
+            .context("cannot write to standard output")?;
+        Ok(Outcome::Compatible)
+    }
+}
+
+/// Checks that a descriptor is well-formed and prints its fingerprints.
+///
+/// Example: abi-check validate libtile.abi
+#[derive(Debug, Args)]
+pub struct ValidateOpts {
+    /// The descriptor (`.abi`, CBOR or JSON).
+    file: PathBuf,
+}
+
+impl ValidateOpts {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<Outcome> {
+        let d = abi_check::read_descriptor(&self.file)?;
+        let fingerprints = d.fingerprints()?;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "{}: valid descriptor of {} {} (format {}), {} function(s), {} type(s)",
+            self.file.display(),
+            d.library.name,
+            d.library.version,
+            d.format,
+            d.functions.len(),
+            d.types.len()
+        )?;
+        writeln!(out, "fingerprint {}", fingerprints.descriptor)?;
+        for (item, fp) in &fingerprints.items {
+            writeln!(out, "  {fp}  {item}")?;
+        }
+        Ok(Outcome::Compatible)
+    }
+}
