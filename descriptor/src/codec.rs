@@ -53,7 +53,28 @@ impl Descriptor {
     /// record fields by name, struct fields by offset (stably). Parameter
     /// order is meaningful and kept.
     pub fn canonicalize(&mut self) {
-        use crate::model::{TypeKind, WireKind};
+        use crate::model::{CallConv, TypeKind, WireKind};
+        // Equivalent spellings get one form: an `abi` naming the target's
+        // default convention is `c`, and an alignment equal to the
+        // primitive's size is no override.
+        let default_abi = self.target.default_abi;
+        let normal = |abi: &mut CallConv| {
+            if *abi == default_abi {
+                *abi = CallConv::C;
+            }
+        };
+        let width = self.target.pointer_width;
+        self.target
+            .primitive_align
+            .retain(|p, align| p.size(width) != u64::from(*align));
+        for f in &mut self.functions {
+            normal(&mut f.abi);
+        }
+        for t in &mut self.types {
+            if let TypeKind::FunctionPointer(f) = &mut t.kind {
+                normal(&mut f.abi);
+            }
+        }
         self.types.sort_by(|a, b| a.id.cmp(&b.id));
         self.functions.sort_by(|a, b| a.symbol.cmp(&b.symbol));
         self.variables.sort_by(|a, b| a.symbol.cmp(&b.symbol));
@@ -197,8 +218,13 @@ impl Descriptor {
 
     /// The post-decode checks shared by CBOR and JSON: format major and
     /// table sizes.
-    fn checked(self, limits: &Limits) -> Result<Descriptor, DecodeError> {
+    fn checked(mut self, limits: &Limits) -> Result<Descriptor, DecodeError> {
         check_format(self.format)?;
+        // A newer minor's fields that this reader does not know were dropped
+        // while decoding: what it holds is a descriptor of its own version.
+        if self.format.minor > FORMAT_VERSION.minor {
+            self.format = FORMAT_VERSION;
+        }
         let tables = [
             ("types", self.types.len()),
             ("functions", self.functions.len()),
@@ -289,11 +315,9 @@ impl BlobHeader {
         }
         let header_len = u16_at(10);
         if usize::from(header_len) < BLOB_HEADER_LEN {
-            return Err(DecodeError::Cbor {
-                offset: 10,
-                reason: format!(
-                    "blob header length {header_len} is smaller than {BLOB_HEADER_LEN}"
-                ),
+            return Err(DecodeError::HeaderLength {
+                found: header_len,
+                minimum: BLOB_HEADER_LEN as u16,
             });
         }
         let body_len = u32::from_le_bytes([header[12], header[13], header[14], header[15]]);

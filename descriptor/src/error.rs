@@ -91,6 +91,16 @@ pub enum DecodeError {
         /// The version this reader knows.
         supported: u16,
     },
+    /// The blob header states a header length shorter than the fixed header.
+    #[error(
+        "descriptor blob header length {found} is smaller than the fixed header of {minimum} bytes"
+    )]
+    HeaderLength {
+        /// The stated header length.
+        found: u16,
+        /// The fixed header's length.
+        minimum: u16,
+    },
     /// The blob is shorter than its header says.
     #[error(
         "descriptor blob is truncated: header and body need {needed} bytes but only {available} are present"
@@ -121,7 +131,8 @@ pub enum EncodeError {
         /// What failed.
         message: String,
     },
-    /// The encoding exceeds the largest size a blob header can state.
+    /// The encoding exceeds [`Limits::max_bytes`](crate::Limits::max_bytes) of the
+    /// default limits, so no reader would accept it.
     #[error("encoded descriptor is {size} bytes, larger than the limit of {limit} bytes")]
     TooLarge {
         /// Encoded size.

@@ -213,6 +213,18 @@ enum NodeKey<'a> {
     Codes(&'a str),
 }
 
+impl NodeKey<'_> {
+    /// The namespace byte hashed with a node: 1 C types, 2 wire types,
+    /// 3 code tables.
+    fn namespace(self) -> u8 {
+        match self {
+            NodeKey::Type(_) => 1,
+            NodeKey::Wire(_) => 2,
+            NodeKey::Codes(_) => 3,
+        }
+    }
+}
+
 fn function_deps(f: &Function) -> impl Iterator<Item = NodeKey<'_>> {
     let types = f
         .params
@@ -254,8 +266,11 @@ impl<'a> Graph<'a> {
             keys.push(NodeKey::Codes(&t.id));
             encodings.push(encode(t)?);
         }
-        let index: HashMap<NodeKey<'a>, usize> =
-            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        // Where ids repeat (invalid descriptors), the first entry wins, as in `Index`.
+        let mut index: HashMap<NodeKey<'a>, usize> = HashMap::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            index.entry(*k).or_insert(i);
+        }
         let resolve = |k: NodeKey<'_>| index.get(&k).copied();
         let mut edges = Vec::with_capacity(keys.len());
         for t in &d.types {
@@ -282,9 +297,10 @@ impl<'a> Graph<'a> {
     }
 
     /// Hashes every node: the strongly connected components of the graph are
-    /// hashed in reverse topological order, each over its members' encodings
-    /// and the hashes of the components it points to; a node's hash is its
-    /// key plus its component's hash.
+    /// hashed in reverse topological order, each over its members'
+    /// namespaces and encodings and the hashes of the components it points
+    /// to; a node's hash covers its namespace, its encoding and its
+    /// component's hash.
     fn hash_nodes(&self) -> Vec<Fingerprint> {
         let n = self.keys.len();
         let mut hashes = vec![Fingerprint([0; 32]); n];
@@ -306,6 +322,7 @@ impl<'a> Graph<'a> {
             h.update(TAG_SCC);
             h.update((members.len() as u64).to_le_bytes());
             for &i in &members {
+                h.update([self.keys[i].namespace()]);
                 write_len_prefixed(&mut h, &self.encodings[i]);
             }
             for s in &successors {
@@ -315,6 +332,7 @@ impl<'a> Graph<'a> {
             for &i in &members {
                 let mut h = Sha256::new();
                 h.update(TAG_NODE);
+                h.update([self.keys[i].namespace()]);
                 write_len_prefixed(&mut h, &self.encodings[i]);
                 h.update(scc_hash);
                 hashes[i] = Fingerprint(h.finalize().into());

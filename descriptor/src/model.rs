@@ -309,8 +309,8 @@ impl Primitive {
         }
     }
 
-    /// Whether this is an integer type (including `c_char` and `bool`'s
-    /// exclusion: `bool` is not an integer).
+    /// Whether this is an integer type. `c_char`, `isize` and `usize` are;
+    /// `bool`, the floats and `void` are not.
     pub const fn is_integer(self) -> bool {
         !matches!(self, Self::Void | Self::Bool | Self::F32 | Self::F64)
     }
@@ -1057,7 +1057,8 @@ pub struct WireCall {
     /// The callback parameter through which replies, errors and events arrive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_param: Option<String>,
-    /// The reply message type on success (`null` for none).
+    /// The reply message type on success (the wire primitive `null` for a
+    /// void reply; absent when the function replies through no message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<WireRef>,
     /// The error payload type.

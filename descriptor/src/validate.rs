@@ -210,12 +210,16 @@ impl<'a> Validator<'a> {
         let mut tables = HashSet::new();
         for t in &d.code_tables {
             let path = format!("code table `{}`", t.id);
-            if !tables.insert(t.id.as_str()) {
+            if t.id.is_empty() {
+                self.err("code_tables", "a code table has an empty id");
+            } else if !tables.insert(t.id.as_str()) {
                 self.err(&path, "id is declared more than once");
             }
             let (mut names, mut values) = (HashSet::new(), HashSet::new());
             for c in &t.codes {
-                if !names.insert(c.name.as_str()) {
+                if c.name.is_empty() {
+                    self.err(&path, "a code has an empty name");
+                } else if !names.insert(c.name.as_str()) {
                     self.err(
                         format!("{path} code `{}`", c.name),
                         "name is declared more than once",
@@ -346,6 +350,7 @@ impl<'a> Validator<'a> {
         let mut spans: Vec<(u64, u64, &str)> = Vec::new();
         for f in fields {
             let fp = format!("{path} field `{}`", f.name);
+            self.since(&fp, f.since.as_ref(), None);
             if !names.insert(f.name.as_str()) {
                 self.err(&fp, "name is declared more than once");
             }
@@ -490,7 +495,6 @@ impl<'a> Validator<'a> {
                     }
                     if let Some(v) = &f.since {
                         newest = Some(newest.map_or(v, |n| n.max(v)));
-                        self.since(&format!("{path} field `{}`", f.name), Some(v), None);
                     }
                 }
             }
@@ -649,9 +653,9 @@ impl<'a> Validator<'a> {
                         }
                         let (p0, p1, l0, l1) = (
                             i.ptr_offset,
-                            i.ptr_offset + pointer,
+                            i.ptr_offset.saturating_add(pointer),
                             i.len_offset,
-                            i.len_offset + len,
+                            i.len_offset.saturating_add(len),
                         );
                         if p0 < l1 && l0 < p1 {
                             self.err(&path, "pointer and length overlap");
