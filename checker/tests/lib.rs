@@ -1,4 +1,6 @@
 //! Integration tests of the `abi-check` library and command.
 
+#![allow(clippy::unwrap_used)]
+
 mod cli;
 mod example;
