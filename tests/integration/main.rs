@@ -1,1 +1,5 @@
 //! Cross-crate integration tests.
+
+#![allow(clippy::unwrap_used)]
+
+mod examples;
