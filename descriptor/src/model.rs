@@ -328,6 +328,8 @@ impl Primitive {
         // Values are carried as `Int`, which spans i64::MIN..=u64::MAX; wider
         // ranges are clamped to it.
         Some(match (signed, bits) {
+            // A zero-width type (from an invalid pointer width) holds only 0.
+            (_, 0) => (0, 0),
             (true, b) if b < 128 => (-(1i128 << (b - 1)), (1i128 << (b - 1)) - 1),
             (false, b) if b < 128 => (0, (1i128 << b) - 1),
             (true, _) => (i128::MIN, i128::MAX),
@@ -991,7 +993,10 @@ pub struct Variable {
 }
 
 /// The value of a constant.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+///
+/// Floats compare by their bits, as they are encoded: `0.0` and `-0.0` are
+/// different constants.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConstValue {
     /// An integer.
@@ -1002,6 +1007,18 @@ pub enum ConstValue {
     Bool(bool),
     /// A string.
     Text(String),
+}
+
+impl PartialEq for ConstValue {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Int(a), Self::Int(b)) => a == b,
+            (Self::Float(a), Self::Float(b)) => a.to_bits() == b.to_bits(),
+            (Self::Bool(a), Self::Bool(b)) => a == b,
+            (Self::Text(a), Self::Text(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// A named constant of the interface (a `#define`, `const`, or enum-like value).

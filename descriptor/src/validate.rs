@@ -292,6 +292,8 @@ impl<'a> Validator<'a> {
             };
             refs.into_iter()
                 .filter_map(|r| ids.get(r.as_str()).copied())
+                .collect::<std::collections::BTreeSet<usize>>()
+                .into_iter()
                 .collect()
         };
         let edges: Vec<Vec<usize>> = d.types.iter().map(by_value).collect();

@@ -1,1 +1,15 @@
 //! Integration tests of the descriptor format.
+
+mod alloc;
+mod canonical;
+mod fingerprints;
+mod hostile;
+mod index;
+mod invalid;
+mod roundtrip;
+mod schema;
+mod spec_example;
+mod strategies;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Tracking = alloc::Tracking;

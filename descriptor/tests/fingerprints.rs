@@ -1,0 +1,206 @@
+//! Fingerprints with fixed inputs: what an item's fingerprint covers and
+//! what it does not.
+
+use std::collections::BTreeSet;
+
+use abi_descriptor::{
+    Descriptor, Fingerprint, ItemRef, TypeDef, TypeKind, TypeRef, WireKind, WireRef,
+};
+
+use crate::invalid::base;
+
+/// The items whose fingerprints differ between `a` and `b`.
+fn changed(a: &Descriptor, b: &Descriptor) -> BTreeSet<String> {
+    let (fa, fb) = (
+        a.fingerprints().expect("fingerprints"),
+        b.fingerprints().expect("fingerprints"),
+    );
+    assert_eq!(
+        fa.items.keys().collect::<Vec<_>>(),
+        fb.items.keys().collect::<Vec<_>>()
+    );
+    fa.items
+        .iter()
+        .filter(|(item, fp)| fb.items[*item] != **fp)
+        .map(|(item, _)| item.to_string())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn type_kind<'a>(d: &'a mut Descriptor, id: &str) -> &'a mut TypeKind {
+    &mut d
+        .types
+        .iter_mut()
+        .find(|t| t.id == id)
+        .unwrap_or_else(|| panic!("no type {id}"))
+        .kind
+}
+
+#[test]
+fn changes_reach_exactly_the_items_that_depend_on_them() {
+    let d = base();
+    // `Point` is reached by `geo_norm` (through `*Point`) and `geo_origin`.
+    let mut m = d.clone();
+    if let TypeKind::Struct(s) = type_kind(&mut m, "Point") {
+        s.fields[1].ty = TypeRef::new("i64");
+    }
+    assert_eq!(
+        changed(&d, &m),
+        set(&["function `geo_norm`", "variable `geo_origin`"])
+    );
+    // `*void` is reached by `geo_fill`, `geo_call` (directly and through
+    // `cb_t`).
+    let mut m = d.clone();
+    if let TypeKind::Pointer(p) = type_kind(&mut m, "*void") {
+        p.nullable = true;
+    }
+    assert_eq!(
+        changed(&d, &m),
+        set(&["function `geo_call`", "function `geo_fill`"])
+    );
+    // The wire reply type is reached by `geo_call` only.
+    let mut m = d.clone();
+    if let WireKind::Record(r) = &mut m.wire_types[0].kind {
+        r.fields[0].optional = true;
+    }
+    assert_eq!(changed(&d, &m), set(&["function `geo_call`"]));
+    // So is the code table.
+    let mut m = d.clone();
+    m.code_tables[0].codes[1].name = "RET_PROGRESS".into();
+    assert_eq!(changed(&d, &m), set(&["function `geo_call`"]));
+    // A type nothing reaches changes no item, only the descriptor.
+    let mut m = d.clone();
+    if let TypeKind::Union(u) = type_kind(&mut m, "Num") {
+        u.members[0].name = "g".into();
+    }
+    assert!(changed(&d, &m).is_empty());
+    assert_ne!(
+        d.fingerprints().expect("fingerprints").descriptor,
+        m.fingerprints().expect("fingerprints").descriptor
+    );
+    // The target is part of every item.
+    let mut m = d.clone();
+    m.target.triple = "x86_64-unknown-freebsd".into();
+    assert_eq!(changed(&d, &m).len(), 5 + 1 + 4);
+    // The caller-owned `free` function is named, not followed: changing
+    // `geo_free` itself changes only `geo_free`.
+    let mut m = d.clone();
+    m.functions[1].may_block = true;
+    assert_eq!(changed(&d, &m), set(&["function `geo_free`"]));
+}
+
+/// C types, wire types and code tables are separate namespaces: a function
+/// whose parameter type is C type `A` does not depend on wire type `A`, and
+/// the other way round.
+#[test]
+fn type_and_wire_namespaces_are_separate() {
+    let text = crate::invalid::BASE
+        .replacen(
+            r#""types": ["#,
+            r#""types": [ { "id": "A", "kind": "alias", "target": "u8" },"#,
+            1,
+        )
+        .replacen(
+            r#""wire_types": ["#,
+            r#""wire_types": [ { "id": "A", "kind": "alias", "target": "u8" },"#,
+            1,
+        )
+        .replacen(
+            r#"{ "symbol": "geo_free", "params": [ { "name": "s", "type": "str_t" } ] }"#,
+            r#"{ "symbol": "geo_free", "params": [ { "name": "s", "type": "str_t" } ] },
+               { "symbol": "c_side", "params": [ { "name": "a", "type": "A" } ] },
+               { "symbol": "wire_side", "wire": { "encoding": "cbor", "request": "A" } }"#,
+            1,
+        );
+    let d = Descriptor::from_json(&text).expect("decodes");
+    d.validate().expect("valid");
+    let mut c_changed = d.clone();
+    if let TypeKind::Alias(a) = type_kind(&mut c_changed, "A") {
+        a.target = TypeRef::new("u16");
+    }
+    assert_eq!(changed(&d, &c_changed), set(&["function `c_side`"]));
+    let mut wire_changed = d.clone();
+    let w = wire_changed
+        .wire_types
+        .iter_mut()
+        .find(|w| w.id == "A")
+        .expect("wire A");
+    if let WireKind::Alias(a) = &mut w.kind {
+        a.target = WireRef::new("u16");
+    }
+    assert_eq!(changed(&d, &wire_changed), set(&["function `wire_side`"]));
+    // The two `A`s have the same encoding but not the same node hash, so
+    // the two functions, which differ only in that, differ.
+    let fps = d.fingerprints().expect("fingerprints");
+    assert_ne!(
+        fps.items[&ItemRef::function("c_side")],
+        fps.items[&ItemRef::function("wire_side")]
+    );
+}
+
+/// Fingerprints work on invalid descriptors: dangling references are hashed
+/// by name, and where ids repeat the first entry wins.
+#[test]
+fn fingerprints_of_invalid_descriptors() {
+    let mut dangling = base();
+    dangling.functions[0].params[0].ty = TypeRef::new("Nope");
+    let fps = dangling.fingerprints().expect("fingerprints");
+    let mut renamed = dangling.clone();
+    renamed.functions[0].params[0].ty = TypeRef::new("Nope2");
+    assert_ne!(
+        fps.items[&ItemRef::function("geo_norm")],
+        renamed.fingerprints().expect("fingerprints").items[&ItemRef::function("geo_norm")]
+    );
+
+    // A second `Point`: the first one is what items depend on.
+    let d = base();
+    let mut repeated = d.clone();
+    repeated.types.push(TypeDef {
+        id: "Point".into(),
+        since: None,
+        deprecated: None,
+        kind: TypeKind::Opaque(Default::default()),
+    });
+    assert!(repeated.validate().is_err());
+    assert!(changed(&d, &repeated).is_empty());
+    let mut first_changed = repeated.clone();
+    if let TypeKind::Struct(s) = &mut first_changed.types[0].kind {
+        s.size = 32;
+    }
+    assert_eq!(
+        changed(&repeated, &first_changed),
+        set(&["function `geo_norm`", "variable `geo_origin`"])
+    );
+}
+
+#[test]
+fn fingerprint_text_forms() {
+    let fp = Fingerprint::of_bytes(b"abc");
+    assert_eq!(
+        fp.to_string(),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    assert_eq!(
+        format!("{fp:?}"),
+        "Fingerprint(ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad)"
+    );
+    assert_eq!(Fingerprint::from_hex(&fp.to_string()), Some(fp));
+    assert_eq!(
+        Fingerprint::from_hex(&fp.to_string().to_uppercase()),
+        Some(fp)
+    );
+    assert_eq!(Fingerprint::from_hex(&fp.to_string()[..63]), None);
+    assert_eq!(Fingerprint::from_hex(&format!("{}0", fp)), None);
+    assert_eq!(Fingerprint::from_hex(&"g".repeat(64)), None);
+    assert_eq!(Fingerprint::from_hex(&"é".repeat(32)), None);
+    let json = serde_json::to_string(&fp).expect("serializes");
+    assert_eq!(json, format!("\"{fp}\""));
+    assert_eq!(
+        serde_json::from_str::<Fingerprint>(&json).expect("deserializes"),
+        fp
+    );
+    assert!(serde_json::from_str::<Fingerprint>("\"00\"").is_err());
+}
