@@ -3,9 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use abi_descriptor::{
-    BufferType, CallConv, CodeTable, Descriptor, Function, FunctionPointerType, Index, ItemKind,
-    ItemRef, Mutability, Ownership, Param, PointerType, Resolved, Target, Threading, TypeDef,
-    TypeKind, TypeRef, WireCall, WireKind, WireRef, WireTypeDef, type_refs, wire_refs,
+    BufferType, CallConv, CodeTable, Constant, Descriptor, Function, FunctionPointerType, Index,
+    ItemKind, ItemRef, Mutability, Ownership, Param, PointerType, Resolved, Target, Threading,
+    TypeDef, TypeKind, TypeRef, Variable, WireCall, WireKind, WireRef, WireTypeDef, type_refs,
+    wire_refs,
 };
 
 use crate::report::Finding;
@@ -165,22 +166,12 @@ impl<'a> Reach<'a> {
             }
         }
         for v in &d.variables {
-            let item = ItemRef {
-                kind: ItemKind::Variable,
-                name: v.symbol.clone(),
-            };
+            let item = ItemRef::new(ItemKind::Variable, &v.symbol);
             r.used_by(Node::Type(v.ty.as_str()), User::Item(item));
-            let flow = match v.mutability {
-                Mutability::Const => Flow::OUT,
-                Mutability::Mut => Flow::BOTH,
-            };
-            work.push((v.ty.as_str(), flow));
+            work.push((v.ty.as_str(), variable_flow(v.mutability)));
         }
         for c in &d.constants {
-            let item = ItemRef {
-                kind: ItemKind::Constant,
-                name: c.name.clone(),
-            };
+            let item = ItemRef::new(ItemKind::Constant, &c.name);
             r.used_by(Node::Type(c.ty.as_str()), User::Item(item));
             work.push((c.ty.as_str(), Flow::OUT));
         }
@@ -229,6 +220,14 @@ impl<'a> Reach<'a> {
         r
     }
 
+    fn type_flow(&self, id: &str) -> Option<Flow> {
+        self.flows.get(id).copied()
+    }
+
+    fn wire_flow(&self, id: &str) -> Option<Flow> {
+        self.wire_flows.get(id).copied()
+    }
+
     fn used_by(&mut self, node: Node<'a>, user: User<'a>) {
         self.users.entry(node).or_default().push(user);
     }
@@ -259,6 +258,40 @@ impl<'a> Reach<'a> {
         memo.insert(node, items.clone());
         items
     }
+}
+
+/// The flow of a variable's type: hosts read every variable and write the
+/// mutable ones.
+fn variable_flow(mutability: Mutability) -> Flow {
+    match mutability {
+        Mutability::Const => Flow::OUT,
+        Mutability::Mut => Flow::BOTH,
+    }
+}
+
+/// Pairs the entries of two tables by key, the first entry winning where a
+/// key repeats (as in [`Index`]): each old entry with its new twin, if any,
+/// in key order, and the new entries without an old twin.
+fn pair_by<'t, T>(
+    old: &'t [T],
+    new: &'t [T],
+    key: impl Fn(&'t T) -> &'t String,
+) -> (Vec<(&'t T, Option<&'t T>)>, Vec<&'t T>) {
+    let by_key = |table: &'t [T]| {
+        let mut map: BTreeMap<&'t str, &'t T> = BTreeMap::new();
+        for entry in table {
+            map.entry(key(entry).as_str()).or_insert(entry);
+        }
+        map
+    };
+    let (old, new) = (by_key(old), by_key(new));
+    let paired = old.iter().map(|(k, o)| (*o, new.get(k).copied())).collect();
+    let added = new
+        .iter()
+        .filter(|(k, _)| !old.contains_key(*k))
+        .map(|(_, n)| *n)
+        .collect();
+    (paired, added)
 }
 
 /// The wire types a call's messages start from, with their flow.
@@ -392,128 +425,118 @@ impl<'a> Engine<'a> {
 
     fn items(&mut self) {
         let (o, n) = (self.old.descriptor, self.new.descriptor);
-        let old_fns: BTreeMap<&str, &Function> =
-            o.functions.iter().map(|f| (f.symbol.as_str(), f)).collect();
-        let new_fns: BTreeMap<&str, &Function> =
-            n.functions.iter().map(|f| (f.symbol.as_str(), f)).collect();
-        for (symbol, of) in &old_fns {
-            let item = Owner::Item(ItemRef::function(*symbol));
-            match new_fns.get(symbol) {
-                None => self.report(
-                    RuleId::FunctionRemoved,
-                    &item,
-                    format!("function `{symbol}`"),
-                    "removed".to_owned(),
-                ),
-                Some(nf) => self.function(of, nf),
-            }
-        }
-        for symbol in new_fns.keys().filter(|s| !old_fns.contains_key(*s)) {
-            let item = Owner::Item(ItemRef::function(*symbol));
-            self.report(
-                RuleId::FunctionAdded,
-                &item,
-                format!("function `{symbol}`"),
-                "added".to_owned(),
-            );
-        }
+        let function = [RuleId::FunctionRemoved, RuleId::FunctionAdded];
+        self.item_table(
+            &o.functions,
+            &n.functions,
+            |f| &f.symbol,
+            ItemKind::Function,
+            function,
+            Self::function,
+        );
+        let variable = [RuleId::VariableRemoved, RuleId::VariableAdded];
+        self.item_table(
+            &o.variables,
+            &n.variables,
+            |v| &v.symbol,
+            ItemKind::Variable,
+            variable,
+            Self::variable,
+        );
+        let constant = [RuleId::ConstantRemoved, RuleId::ConstantAdded];
+        self.item_table(
+            &o.constants,
+            &n.constants,
+            |c| &c.name,
+            ItemKind::Constant,
+            constant,
+            Self::constant,
+        );
+    }
 
-        let old_vars: BTreeMap<&str, _> =
-            o.variables.iter().map(|v| (v.symbol.as_str(), v)).collect();
-        let new_vars: BTreeMap<&str, _> =
-            n.variables.iter().map(|v| (v.symbol.as_str(), v)).collect();
-        for (symbol, ov) in &old_vars {
-            let owner = Owner::Item(ItemRef {
-                kind: ItemKind::Variable,
-                name: (*symbol).to_owned(),
-            });
-            let path = format!("variable `{symbol}`");
-            let Some(nv) = new_vars.get(symbol) else {
-                self.report(RuleId::VariableRemoved, &owner, path, "removed".to_owned());
-                continue;
-            };
-            let flow = match ov.mutability {
-                Mutability::Const => Flow::OUT,
-                Mutability::Mut => Flow::BOTH,
-            };
-            self.use_site(&ov.ty, &nv.ty, Site::Variable, &path, flow, &owner);
-            match (ov.mutability, nv.mutability) {
-                (Mutability::Mut, Mutability::Const) => self.report(
-                    RuleId::VariableMadeConst,
-                    &owner,
-                    path.clone(),
-                    "mut -> const".to_owned(),
-                ),
-                (Mutability::Const, Mutability::Mut) => self.report(
-                    RuleId::VariableMadeMutable,
-                    &owner,
-                    path.clone(),
-                    "const -> mut".to_owned(),
-                ),
-                _ => {}
+    /// Matches one table of items by name: reports the removed and added
+    /// ones, and compares the rest with `compare`.
+    fn item_table<T>(
+        &mut self,
+        old: &'a [T],
+        new: &'a [T],
+        name: fn(&T) -> &String,
+        kind: ItemKind,
+        [removed, added]: [RuleId; 2],
+        compare: fn(&mut Self, &'a T, &'a T),
+    ) {
+        let (pairs, new_only) = pair_by(old, new, name);
+        for (o, n) in pairs {
+            match n {
+                Some(n) => compare(self, o, n),
+                None => self.presence(ItemRef::new(kind, name(o)), removed, "removed"),
             }
-            self.metadata(
-                &owner,
-                &path,
-                (&ov.since, &nv.since),
-                (ov.deprecated.as_ref(), nv.deprecated.as_ref()),
-            );
         }
-        for symbol in new_vars.keys().filter(|s| !old_vars.contains_key(*s)) {
-            let owner = Owner::Item(ItemRef {
-                kind: ItemKind::Variable,
-                name: (*symbol).to_owned(),
-            });
-            self.report(
-                RuleId::VariableAdded,
-                &owner,
-                format!("variable `{symbol}`"),
-                "added".to_owned(),
-            );
+        for n in new_only {
+            self.presence(ItemRef::new(kind, name(n)), added, "added");
         }
+    }
 
-        let old_consts: BTreeMap<&str, _> =
-            o.constants.iter().map(|c| (c.name.as_str(), c)).collect();
-        let new_consts: BTreeMap<&str, _> =
-            n.constants.iter().map(|c| (c.name.as_str(), c)).collect();
-        for (name, oc) in &old_consts {
-            let owner = Owner::Item(ItemRef {
-                kind: ItemKind::Constant,
-                name: (*name).to_owned(),
-            });
-            let path = format!("constant `{name}`");
-            let Some(nc) = new_consts.get(name) else {
-                self.report(RuleId::ConstantRemoved, &owner, path, "removed".to_owned());
-                continue;
-            };
-            self.use_site(&oc.ty, &nc.ty, Site::Constant, &path, Flow::OUT, &owner);
-            if oc.value != nc.value {
-                self.report(
-                    RuleId::ConstantValueChanged,
-                    &owner,
-                    path.clone(),
-                    format!("{} -> {}", const_text(&oc.value), const_text(&nc.value)),
-                );
-            }
-            self.metadata(
+    /// An item that is only on one side.
+    fn presence(&mut self, item: ItemRef, rule: RuleId, detail: &str) {
+        let path = item.to_string();
+        self.report(rule, &Owner::Item(item), path, detail.to_owned());
+    }
+
+    fn variable(&mut self, o: &'a Variable, n: &'a Variable) {
+        let item = ItemRef::new(ItemKind::Variable, &o.symbol);
+        let path = item.to_string();
+        let owner = Owner::Item(item);
+        self.use_site(
+            &o.ty,
+            &n.ty,
+            Site::Variable,
+            &path,
+            variable_flow(o.mutability),
+            &owner,
+        );
+        match (o.mutability, n.mutability) {
+            (Mutability::Mut, Mutability::Const) => self.report(
+                RuleId::VariableMadeConst,
                 &owner,
-                &path,
-                (&oc.since, &nc.since),
-                (oc.deprecated.as_ref(), nc.deprecated.as_ref()),
-            );
+                path.clone(),
+                "mut -> const".to_owned(),
+            ),
+            (Mutability::Const, Mutability::Mut) => self.report(
+                RuleId::VariableMadeMutable,
+                &owner,
+                path.clone(),
+                "const -> mut".to_owned(),
+            ),
+            _ => {}
         }
-        for name in new_consts.keys().filter(|s| !old_consts.contains_key(*s)) {
-            let owner = Owner::Item(ItemRef {
-                kind: ItemKind::Constant,
-                name: (*name).to_owned(),
-            });
+        self.metadata(
+            &owner,
+            &path,
+            (&o.since, &n.since),
+            (o.deprecated.as_ref(), n.deprecated.as_ref()),
+        );
+    }
+
+    fn constant(&mut self, o: &'a Constant, n: &'a Constant) {
+        let item = ItemRef::new(ItemKind::Constant, &o.name);
+        let path = item.to_string();
+        let owner = Owner::Item(item);
+        self.use_site(&o.ty, &n.ty, Site::Constant, &path, Flow::OUT, &owner);
+        if o.value != n.value {
             self.report(
-                RuleId::ConstantAdded,
+                RuleId::ConstantValueChanged,
                 &owner,
-                format!("constant `{name}`"),
-                "added".to_owned(),
+                path.clone(),
+                format!("{} -> {}", const_text(&o.value), const_text(&n.value)),
             );
         }
+        self.metadata(
+            &owner,
+            &path,
+            (&o.since, &n.since),
+            (o.deprecated.as_ref(), n.deprecated.as_ref()),
+        );
     }
 
     fn function(&mut self, o: &'a Function, n: &'a Function) {
@@ -1048,47 +1071,65 @@ impl<'a> Engine<'a> {
 
     fn named_types(&mut self) {
         let (o, n) = (self.old.descriptor, self.new.descriptor);
-        for od in &o.types {
-            let reached = self.old_reach.flows.get(od.id.as_str()).copied();
-            match self.new.type_def(&od.id) {
-                None => {
-                    if reached.is_none() {
-                        self.report(
-                            RuleId::TypeRemoved,
-                            &Owner::Library,
-                            format!("{} `{}`", od.kind.as_str(), od.id),
-                            "removed".to_owned(),
-                        );
-                    }
-                }
-                Some(nd) => match reached {
-                    Some(flow) if is_named(&od.kind) => self.named(od, nd, flow),
-                    Some(_) => {}
-                    None => {
-                        if od != nd {
-                            self.report(
-                                RuleId::UnusedTypeChanged,
-                                &Owner::Library,
-                                format!("{} `{}`", od.kind.as_str(), od.id),
-                                "changed".to_owned(),
-                            );
-                        }
-                    }
-                },
+        let reached = self.unused(
+            &o.types,
+            &n.types,
+            |t| &t.id,
+            Reach::type_flow,
+            |t| format!("{} `{}`", t.kind.as_str(), t.id),
+        );
+        // Anonymous types are compared where they are used.
+        for (od, nd, flow) in reached {
+            if is_named(&od.kind) {
+                self.named(od, nd, flow);
             }
         }
-        for nd in &n.types {
-            if self.old.type_def(&nd.id).is_none()
-                && !self.new_reach.flows.contains_key(nd.id.as_str())
-            {
+    }
+
+    /// The table-level findings the C and wire type tables share: a type no
+    /// item reaches that was removed, added or changed. Returns the types
+    /// present on both sides that old items reach, with their flow, to be
+    /// compared in depth.
+    fn unused<T: PartialEq>(
+        &mut self,
+        old: &'a [T],
+        new: &'a [T],
+        id: fn(&T) -> &String,
+        flow: fn(&Reach<'a>, &str) -> Option<Flow>,
+        path: fn(&T) -> String,
+    ) -> Vec<(&'a T, &'a T, Flow)> {
+        let (pairs, added) = pair_by(old, new, id);
+        let mut reached = Vec::new();
+        for (o, n) in pairs {
+            match (n, flow(&self.old_reach, id(o))) {
+                (Some(n), Some(f)) => reached.push((o, n, f)),
+                (Some(n), None) if o != n => self.report(
+                    RuleId::UnusedTypeChanged,
+                    &Owner::Library,
+                    path(o),
+                    "changed".to_owned(),
+                ),
+                (None, None) => self.report(
+                    RuleId::TypeRemoved,
+                    &Owner::Library,
+                    path(o),
+                    "removed".to_owned(),
+                ),
+                // A reached type that is gone shows where it was used.
+                _ => {}
+            }
+        }
+        for n in added {
+            if flow(&self.new_reach, id(n)).is_none() {
                 self.report(
                     RuleId::TypeAdded,
                     &Owner::Library,
-                    format!("{} `{}`", nd.kind.as_str(), nd.id),
+                    path(n),
                     "added".to_owned(),
                 );
             }
         }
+        reached
     }
 
     fn named(&mut self, o: &'a TypeDef, n: &'a TypeDef, flow: Flow) {
@@ -1645,40 +1686,15 @@ impl<'a> Engine<'a> {
 
     fn wire_types(&mut self) {
         let (o, n) = (self.old.descriptor, self.new.descriptor);
-        for ot in &o.wire_types {
-            let flow = self.old_reach.wire_flows.get(ot.id.as_str()).copied();
-            match (self.new.wire_type(&ot.id), flow) {
-                (Some(nt), Some(flow)) => self.wire_named(ot, nt, flow),
-                (Some(nt), None) => {
-                    if ot != nt {
-                        self.report(
-                            RuleId::UnusedTypeChanged,
-                            &Owner::Library,
-                            format!("wire {} `{}`", ot.kind.as_str(), ot.id),
-                            "changed".to_owned(),
-                        );
-                    }
-                }
-                (None, None) => self.report(
-                    RuleId::TypeRemoved,
-                    &Owner::Library,
-                    format!("wire {} `{}`", ot.kind.as_str(), ot.id),
-                    "removed".to_owned(),
-                ),
-                (None, Some(_)) => {}
-            }
-        }
-        for nt in &n.wire_types {
-            if self.old.wire_type(&nt.id).is_none()
-                && !self.new_reach.wire_flows.contains_key(nt.id.as_str())
-            {
-                self.report(
-                    RuleId::TypeAdded,
-                    &Owner::Library,
-                    format!("wire {} `{}`", nt.kind.as_str(), nt.id),
-                    "added".to_owned(),
-                );
-            }
+        let reached = self.unused(
+            &o.wire_types,
+            &n.wire_types,
+            |t| &t.id,
+            Reach::wire_flow,
+            |t| format!("wire {} `{}`", t.kind.as_str(), t.id),
+        );
+        for (ot, nt, flow) in reached {
+            self.wire_named(ot, nt, flow);
         }
     }
 
@@ -1832,9 +1848,9 @@ impl<'a> Engine<'a> {
     }
 
     fn code_tables(&mut self) {
-        let (o, n) = (self.old.descriptor, self.new.descriptor);
-        for ot in &o.code_tables {
-            let Some(nt) = n.code_tables.iter().find(|t| t.id == ot.id) else {
+        let old = self.old.descriptor;
+        for ot in &old.code_tables {
+            let Some(nt) = self.new.code_table(&ot.id) else {
                 // Functions that used it report the changed table id.
                 continue;
             };

@@ -104,12 +104,17 @@ pub struct ItemRef {
 }
 
 impl ItemRef {
+    /// A reference to the item of `kind` called `name`.
+    pub fn new(kind: ItemKind, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+        }
+    }
+
     /// A function's reference.
     pub fn function(symbol: impl Into<String>) -> Self {
-        Self {
-            kind: ItemKind::Function,
-            name: symbol.into(),
-        }
+        Self::new(ItemKind::Function, symbol)
     }
 }
 
@@ -169,10 +174,7 @@ impl Descriptor {
             add(ItemRef::function(&f.symbol), encode(f)?, &mut deps);
         }
         for v in &d.variables {
-            let item = ItemRef {
-                kind: ItemKind::Variable,
-                name: v.symbol.clone(),
-            };
+            let item = ItemRef::new(ItemKind::Variable, &v.symbol);
             add(
                 item,
                 encode(v)?,
@@ -180,10 +182,7 @@ impl Descriptor {
             );
         }
         for c in &d.constants {
-            let item = ItemRef {
-                kind: ItemKind::Constant,
-                name: c.name.clone(),
-            };
+            let item = ItemRef::new(ItemKind::Constant, &c.name);
             add(
                 item,
                 encode(c)?,
