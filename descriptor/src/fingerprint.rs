@@ -147,7 +147,9 @@ impl Descriptor {
     pub fn fingerprints(&self) -> Result<Fingerprints, EncodeError> {
         let mut d = self.clone();
         d.canonicalize();
-        let descriptor = Fingerprint::of_bytes(&d.to_cbor()?);
+        // `d` is canonical already: encode it as is rather than through
+        // `to_cbor`, which would clone and sort it again.
+        let descriptor = Fingerprint::of_bytes(&encode(&d)?);
         let graph = Graph::build(&d)?;
         let node_hashes = graph.hash_nodes();
         let target = encode(&d.target)?;
