@@ -27,16 +27,27 @@
 
 #![deny(missing_docs)]
 
+mod c;
 mod diff;
+mod embed;
+mod listing;
 mod read;
 mod report;
 mod rules;
+mod verify;
 
 use abi_descriptor::{Descriptor, EncodeError, Fingerprint};
 
-pub use read::{FileForm, ReadError, decode, read_descriptor};
+pub use embed::{EmbedError, EmbedLanguage, EmbedOptions, embed_source};
+pub use listing::listing;
+pub use read::{
+    BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, Export, ExportKind, FileForm,
+    LibraryFile, Location, MACHO_SECTION, PE_SECTION, ReadError, decode, read_blob,
+    read_descriptor, read_library, read_source,
+};
 pub use report::{Finding, Report, Side, Summary, VersionChange};
 pub use rules::{Bump, Level, RULES, Rule, RuleId};
+pub use verify::{Verification, verify};
 
 /// Compares `old` with `new`: every difference becomes a finding, and the
 /// report weighs them against the library's version change. Both

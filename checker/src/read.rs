@@ -1,10 +1,39 @@
 //! Reading descriptors from files: the one reader the CLI and the loader share.
+//!
+//! A file is either a descriptor file (a blob, bare CBOR or JSON, told apart
+//! by content) or a shared library (ELF, Mach-O or PE, for any architecture),
+//! from which the embedded blob is read statically, as
+//! `docs/symbol-contract.md` specifies: the exported data symbol
+//! [`BLOB_SYMBOL`] first (dynamic symbol table, then the full symbol table),
+//! then the dedicated section. Nothing in the library is executed.
+//!
+//! Libraries are read through a cache of the ranges actually touched, so a
+//! large library costs memory for its headers, symbol tables and the blob,
+//! not for its code.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use abi_descriptor::{BLOB_MAGIC, DecodeError, Descriptor, Limits, ValidationErrors};
+use abi_descriptor::{
+    BLOB_HEADER_LEN, BLOB_MAGIC, BlobHeader, DecodeError, Descriptor, EncodeError, Limits,
+    ValidationErrors,
+};
+use object::read::ReadCache;
+use object::{
+    FileKind, Object, ObjectSection, ObjectSymbol, SectionIndex, SectionKind, SymbolKind,
+};
+
+/// The exported function every library provides: `const uint8_t *_abi_descriptor(void)`.
+pub const DESCRIPTOR_FUNCTION: &str = "_abi_descriptor";
+/// The exported data symbol holding the blob.
+pub const BLOB_SYMBOL: &str = "_abi_descriptor_blob";
+/// The section holding the blob in ELF files.
+pub const ELF_SECTION: &str = ".abi_descriptor";
+/// The section (in segment `__TEXT`) holding the blob in Mach-O files.
+pub const MACHO_SECTION: &str = "__abi_descriptor";
+/// The section holding the blob in PE files.
+pub const PE_SECTION: &str = ".abidesc";
 
 /// A descriptor could not be read from a file.
 #[derive(Debug, thiserror::Error)]
@@ -31,16 +60,59 @@ pub enum ReadError {
         /// The limit.
         limit: u64,
     },
-    /// The file is a shared library or executable; reading descriptors out
-    /// of binaries is not supported by this reader.
-    #[error(
-        "`{path}` is a binary ({format}); reading descriptors out of libraries is not supported yet, pass a descriptor file (.abi, .cbor or .json)"
-    )]
-    Binary {
+    /// The file looks like a binary but its headers cannot be parsed.
+    #[error("`{path}` is not a readable {format} file")]
+    Object {
         /// The file.
         path: PathBuf,
-        /// What it looks like: ELF, Mach-O, PE.
+        /// The format its first bytes announce.
         format: &'static str,
+        /// The cause.
+        #[source]
+        source: object::Error,
+    },
+    /// The file is a binary of a kind that cannot carry one descriptor.
+    #[error("`{path}` is {what}; {hint}")]
+    UnsupportedBinary {
+        /// The file.
+        path: PathBuf,
+        /// What it is.
+        what: String,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// The library carries no descriptor at all.
+    #[error(
+        "`{path}` has no embedded descriptor: no `{BLOB_SYMBOL}` symbol and no `{section}` section (build it with `abi-check embed` or the `abi-describe` crate)"
+    )]
+    NoDescriptor {
+        /// The file.
+        path: PathBuf,
+        /// The section that was looked for.
+        section: &'static str,
+        /// Whether the library exports `_abi_descriptor` nevertheless.
+        has_function: bool,
+    },
+    /// A symbol or section names the blob, but the bytes are not in the file.
+    #[error("`{path}`: the descriptor {location} {problem}")]
+    BadEmbedding {
+        /// The file.
+        path: PathBuf,
+        /// Where the blob was looked for.
+        location: Box<Location>,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The embedded blob does not decode.
+    #[error("`{path}`: the descriptor {location} is not readable")]
+    Embedded {
+        /// The file.
+        path: PathBuf,
+        /// Where the blob was found.
+        location: Box<Location>,
+        /// The cause.
+        #[source]
+        source: DecodeError,
     },
     /// The content is not a valid encoding of a descriptor.
     #[error("`{path}` is not a readable descriptor")]
@@ -50,6 +122,15 @@ pub enum ReadError {
         /// The cause.
         #[source]
         source: DecodeError,
+    },
+    /// The descriptor cannot be re-encoded as a blob.
+    #[error("`{path}` cannot be encoded as a blob")]
+    Encode {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: EncodeError,
     },
     /// The descriptor decodes but is not well-formed.
     #[error("`{path}` holds an invalid descriptor")]
@@ -62,7 +143,7 @@ pub enum ReadError {
     },
 }
 
-/// The forms a descriptor file can take.
+/// The forms a descriptor can be read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileForm {
     /// A blob: header and canonical CBOR (`.abi`).
@@ -71,27 +152,208 @@ pub enum FileForm {
     Cbor,
     /// The JSON form.
     Json,
+    /// Embedded in a shared library.
+    Library,
 }
 
-/// Reads, decodes and validates the descriptor in `path`: a blob, bare CBOR
-/// or JSON, told apart by content, not by extension.
+/// Where in a library the blob was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// At an exported symbol of the dynamic symbol table (ELF) or export
+    /// table (Mach-O, PE).
+    DynamicSymbol {
+        /// The symbol's name as the file spells it (Mach-O adds `_`).
+        name: String,
+        /// Its address.
+        address: u64,
+    },
+    /// At a symbol of the full (static) symbol table.
+    Symbol {
+        /// The symbol's name as the file spells it.
+        name: String,
+        /// Its address.
+        address: u64,
+    },
+    /// At the start of the dedicated section.
+    Section {
+        /// The section's name.
+        name: &'static str,
+        /// Its address.
+        address: u64,
+    },
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::DynamicSymbol { name, address } => {
+                write!(f, "at exported symbol `{name}` (0x{address:x})")
+            }
+            Self::Symbol { name, address } => write!(f, "at symbol `{name}` (0x{address:x})"),
+            Self::Section { name, address } => write!(f, "in section `{name}` (0x{address:x})"),
+        }
+    }
+}
+
+/// The object file formats a library can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryFormat {
+    /// ELF (Linux, the BSDs, ...).
+    Elf,
+    /// Mach-O (macOS, iOS).
+    MachO,
+    /// PE/COFF (Windows).
+    Pe,
+}
+
+impl BinaryFormat {
+    /// The format's usual name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Elf => "ELF",
+            Self::MachO => "Mach-O",
+            Self::Pe => "PE",
+        }
+    }
+
+    /// The name of the section that holds the blob in this format.
+    pub const fn section(self) -> &'static str {
+        match self {
+            Self::Elf => ELF_SECTION,
+            Self::MachO => MACHO_SECTION,
+            Self::Pe => PE_SECTION,
+        }
+    }
+}
+
+/// What an exported symbol is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    /// Code.
+    Function,
+    /// Data.
+    Data,
+    /// The file does not say.
+    Unknown,
+}
+
+/// A symbol a library exports, by its C name (Mach-O's leading `_` removed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    /// The C name.
+    pub name: String,
+    /// Code or data.
+    pub kind: ExportKind,
+}
+
+/// What a static read of a shared library found: its format, its exports
+/// and the embedded descriptor blob (not yet decoded).
+#[derive(Debug)]
+pub struct LibraryFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Object file format.
+    pub format: BinaryFormat,
+    /// Architecture, as the `object` crate names it (`X86_64`, `Aarch64`, ...).
+    pub architecture: String,
+    /// Pointer width in bits.
+    pub pointer_width: u16,
+    /// Whether the file is little-endian.
+    pub little_endian: bool,
+    /// The shared object name the file records (ELF `DT_SONAME`), if any.
+    pub soname: Option<String>,
+    /// Every exported symbol, sorted by name.
+    pub exports: Vec<Export>,
+    /// The embedded blob, exactly as the file holds it: header and body.
+    pub blob: Vec<u8>,
+    /// Where the blob was found.
+    pub location: Location,
+}
+
+impl LibraryFile {
+    /// Decodes and validates the embedded descriptor.
+    pub fn descriptor(&self) -> Result<Descriptor, ReadError> {
+        let descriptor = decode_embedded(&self.path, &self.blob, &self.location)?;
+        descriptor.validate().map_err(|source| ReadError::Invalid {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(descriptor)
+    }
+
+    /// Whether the library exports `name` (a C name).
+    pub fn exports(&self, name: &str) -> Option<&Export> {
+        self.exports
+            .binary_search_by(|e| e.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.exports[i])
+    }
+}
+
+/// Reads, decodes and validates the descriptor in `path`: a shared library
+/// or a descriptor file (blob, bare CBOR or JSON), told apart by content,
+/// not by extension.
 pub fn read_descriptor(path: &Path) -> Result<Descriptor, ReadError> {
-    let bytes = read_bounded(path)?;
-    let descriptor = decode(path, &bytes)?.0;
+    read_source(path).map(|(d, _, _)| d)
+}
+
+/// Like [`read_descriptor`], and also returns the form it was read from and
+/// the blob: the exact bytes embedded in a library or held in a `.abi`
+/// file, or the canonical blob for bare CBOR and JSON.
+pub fn read_source(path: &Path) -> Result<(Descriptor, FileForm, Vec<u8>), ReadError> {
+    let (descriptor, form, blob) = match open(path)? {
+        Opened::Library(lib) => {
+            let descriptor = lib.descriptor()?;
+            return Ok((descriptor, FileForm::Library, lib.blob));
+        }
+        Opened::Bytes(bytes) => {
+            let (descriptor, form) = decode(path, &bytes)?;
+            let blob = match form {
+                FileForm::Blob => bytes,
+                _ => descriptor.to_blob().map_err(|source| ReadError::Encode {
+                    path: path.to_owned(),
+                    source,
+                })?,
+            };
+            (descriptor, form, blob)
+        }
+    };
     descriptor.validate().map_err(|source| ReadError::Invalid {
         path: path.to_owned(),
         source,
     })?;
-    Ok(descriptor)
+    Ok((descriptor, form, blob))
+}
+
+/// Reads the blob of `path`: the exact bytes embedded in a library or held
+/// in a `.abi` file, or the canonical blob of a CBOR or JSON descriptor.
+pub fn read_blob(path: &Path) -> Result<Vec<u8>, ReadError> {
+    read_source(path).map(|(_, _, blob)| blob)
+}
+
+/// Reads a shared library statically: its format, exports and embedded
+/// blob. Fails when `path` is not a shared library or executable, or
+/// carries no blob; the blob is not decoded (see [`LibraryFile::descriptor`]).
+pub fn read_library(path: &Path) -> Result<LibraryFile, ReadError> {
+    match open(path)? {
+        Opened::Library(lib) => Ok(lib),
+        Opened::Bytes(_) => Err(ReadError::UnsupportedBinary {
+            path: path.to_owned(),
+            what: "not a shared library (no ELF, Mach-O or PE header)".into(),
+            hint: "pass a `.so`, `.dylib` or `.dll`",
+        }),
+    }
 }
 
 /// Decodes descriptor bytes read from `path` (used in error messages), and
-/// says which form they were in. Does not validate.
+/// says which form they were in. Does not validate. Binaries are refused:
+/// read them with [`read_descriptor`] or [`read_library`].
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Descriptor, FileForm), ReadError> {
     if let Some(format) = binary_format(bytes) {
-        return Err(ReadError::Binary {
+        return Err(ReadError::UnsupportedBinary {
             path: path.to_owned(),
-            format,
+            what: format!("a binary ({format})"),
+            hint: "read it from the file with `read_descriptor`",
         });
     }
     let decode_error = |source| ReadError::Decode {
@@ -121,6 +383,43 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Descriptor, FileForm), ReadE
         .map_err(decode_error)
 }
 
+fn decode_embedded(path: &Path, blob: &[u8], location: &Location) -> Result<Descriptor, ReadError> {
+    Descriptor::from_blob(blob).map_err(|source| ReadError::Embedded {
+        path: path.to_owned(),
+        location: Box::new(location.clone()),
+        source,
+    })
+}
+
+enum Opened {
+    Library(LibraryFile),
+    Bytes(Vec<u8>),
+}
+
+fn open(path: &Path) -> Result<Opened, ReadError> {
+    let io = |source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let mut magic = [0u8; 4];
+    let mut seen = 0;
+    while seen < magic.len() {
+        match file.read(&mut magic[seen..]).map_err(io)? {
+            0 => break,
+            n => seen += n,
+        }
+    }
+    match binary_format(&magic[..seen]) {
+        Some(format) => {
+            // Reopen so the cache reads from the start.
+            let file = File::open(path).map_err(io)?;
+            read_binary(path, format, file).map(Opened::Library)
+        }
+        None => read_bounded(path).map(Opened::Bytes),
+    }
+}
+
 /// Reads a file of at most the descriptor size limit (plus a blob header),
 /// without trusting its reported size.
 fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
@@ -128,7 +427,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
         path: path.to_owned(),
         source,
     };
-    let limit = (Limits::DEFAULT.max_bytes + abi_descriptor::BLOB_HEADER_LEN) as u64;
+    let limit = (Limits::DEFAULT.max_bytes + BLOB_HEADER_LEN) as u64;
     let file = File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
@@ -150,8 +449,270 @@ fn binary_format(bytes: &[u8]) -> Option<&'static str> {
         [0x7f, b'E', b'L', b'F', ..] => Some("ELF"),
         [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..]
         | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..]
-        | [0xca, 0xfe, 0xba, 0xbe, ..] => Some("Mach-O"),
+        | [0xca, 0xfe, 0xba, 0xbe, ..]
+        | [0xbe, 0xba, 0xfe, 0xca, ..] => Some("Mach-O"),
         [b'M', b'Z', ..] => Some("PE"),
         _ => None,
     }
+}
+
+fn read_binary(path: &Path, announced: &'static str, file: File) -> Result<LibraryFile, ReadError> {
+    let cache = ReadCache::new(file);
+    let object_error = |source| ReadError::Object {
+        path: path.to_owned(),
+        format: announced,
+        source,
+    };
+    let unsupported = |what: String, hint| ReadError::UnsupportedBinary {
+        path: path.to_owned(),
+        what,
+        hint,
+    };
+    let format = match FileKind::parse(&cache).map_err(object_error)? {
+        FileKind::Elf32 | FileKind::Elf64 => BinaryFormat::Elf,
+        FileKind::MachO32 | FileKind::MachO64 => BinaryFormat::MachO,
+        FileKind::Pe32 | FileKind::Pe64 => BinaryFormat::Pe,
+        FileKind::MachOFat32 | FileKind::MachOFat64 => {
+            return Err(unsupported(
+                "a universal (fat) Mach-O binary".into(),
+                "extract one architecture with `lipo -thin ARCH` and check it",
+            ));
+        }
+        kind => {
+            return Err(unsupported(
+                format!("a {kind:?} file, not a shared library"),
+                "pass a `.so`, `.dylib` or `.dll`",
+            ));
+        }
+    };
+    let obj = object::File::parse(&cache).map_err(object_error)?;
+    let exports = exports(&obj, format);
+    let (blob, location) = find_blob(path, &obj, format, &exports)?;
+    let soname = match &obj {
+        object::File::Elf32(f) => elf_soname(f),
+        object::File::Elf64(f) => elf_soname(f),
+        _ => None,
+    };
+    Ok(LibraryFile {
+        path: path.to_owned(),
+        format,
+        architecture: format!("{:?}", obj.architecture()),
+        pointer_width: if obj.is_64() { 64 } else { 32 },
+        little_endian: obj.is_little_endian(),
+        soname,
+        exports,
+        blob,
+        location,
+    })
+}
+
+/// The `DT_SONAME` entry of an ELF file's dynamic section.
+fn elf_soname<'data, Elf, R>(f: &object::read::elf::ElfFile<'data, Elf, R>) -> Option<String>
+where
+    Elf: object::read::elf::FileHeader,
+    R: object::ReadRef<'data>,
+{
+    use object::read::elf::Dyn;
+    let endian = f.endian();
+    let sections = f.elf_section_table();
+    let (entries, link) = sections.dynamic(endian, f.data()).ok()??;
+    let strings = sections.strings(endian, f.data(), link).ok()?;
+    let entry = entries
+        .iter()
+        .find(|d| d.tag32(endian) == Some(object::elf::DT_SONAME))?;
+    let name = strings.get(entry.val32(endian)?).ok()?;
+    String::from_utf8(name.to_vec()).ok()
+}
+
+/// The C name of a symbol as the file spells it: Mach-O prefixes `_`.
+fn c_name(format: BinaryFormat, name: &str) -> Option<&str> {
+    match format {
+        BinaryFormat::MachO => name.strip_prefix('_'),
+        BinaryFormat::Elf | BinaryFormat::Pe => Some(name),
+    }
+}
+
+fn exports<'data, R: object::ReadRef<'data>>(
+    obj: &object::File<'data, R>,
+    format: BinaryFormat,
+) -> Vec<Export> {
+    let kind_of = |kind: SymbolKind| match kind {
+        SymbolKind::Text => ExportKind::Function,
+        SymbolKind::Data | SymbolKind::Tls => ExportKind::Data,
+        _ => ExportKind::Unknown,
+    };
+    let mut out: Vec<Export> = match format {
+        BinaryFormat::Elf => obj
+            .dynamic_symbols()
+            .filter(|s| s.is_definition() && s.is_global())
+            .filter_map(|s| {
+                Some(Export {
+                    name: s.name().ok()?.to_owned(),
+                    kind: kind_of(s.kind()),
+                })
+            })
+            .collect(),
+        BinaryFormat::MachO => obj
+            .symbols()
+            .filter(|s| s.is_definition() && s.is_global())
+            .filter_map(|s| {
+                Some(Export {
+                    name: c_name(format, s.name().ok()?)?.to_owned(),
+                    kind: kind_of(s.kind()),
+                })
+            })
+            .collect(),
+        BinaryFormat::Pe => obj
+            .exports()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|e| {
+                let name = std::str::from_utf8(e.name()).ok()?.to_owned();
+                let kind = obj
+                    .sections()
+                    .find(|s| (s.address()..s.address() + s.size()).contains(&e.address()))
+                    .map_or(ExportKind::Unknown, |s| match s.kind() {
+                        SectionKind::Text => ExportKind::Function,
+                        _ => ExportKind::Data,
+                    });
+                Some(Export { name, kind })
+            })
+            .collect(),
+    };
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.dedup_by(|a, b| a.name == b.name);
+    out
+}
+
+fn find_blob<'data, R: object::ReadRef<'data>>(
+    path: &Path,
+    obj: &object::File<'data, R>,
+    format: BinaryFormat,
+    exports: &[Export],
+) -> Result<(Vec<u8>, Location), ReadError> {
+    let is_blob = |name: &str| c_name(format, name) == Some(BLOB_SYMBOL);
+    let symbol = |s: &object::Symbol<'data, '_, R>| {
+        (
+            s.name().unwrap_or_default().to_owned(),
+            s.address(),
+            s.section_index(),
+        )
+    };
+    let dynamic = match format {
+        BinaryFormat::Elf => obj
+            .dynamic_symbols()
+            .find(|s| s.is_definition() && s.name().is_ok_and(is_blob))
+            .map(|s| symbol(&s)),
+        // Mach-O has no separate dynamic table: its exports are the global
+        // definitions of the symbol table.
+        BinaryFormat::MachO => obj
+            .symbols()
+            .find(|s| s.is_definition() && s.is_global() && s.name().is_ok_and(is_blob))
+            .map(|s| symbol(&s)),
+        BinaryFormat::Pe => obj.exports().ok().and_then(|exports| {
+            exports
+                .iter()
+                .find(|e| e.name() == BLOB_SYMBOL.as_bytes())
+                .map(|e| (BLOB_SYMBOL.to_owned(), e.address(), None))
+        }),
+    };
+    if let Some((name, address, section)) = dynamic {
+        let location = Location::DynamicSymbol { name, address };
+        return blob_at(path, obj, location, address, section);
+    }
+    if let Some((name, address, section)) = obj
+        .symbols()
+        .find(|s| s.is_definition() && s.name().is_ok_and(is_blob))
+        .map(|s| symbol(&s))
+    {
+        let location = Location::Symbol { name, address };
+        return blob_at(path, obj, location, address, section);
+    }
+    let section_name = format.section();
+    if let Some(section) = obj.section_by_name(section_name) {
+        let address = section.address();
+        let location = Location::Section {
+            name: section_name,
+            address,
+        };
+        return blob_at(path, obj, location, address, Some(section.index()));
+    }
+    Err(ReadError::NoDescriptor {
+        path: path.to_owned(),
+        section: section_name,
+        has_function: exports.iter().any(|e| e.name == DESCRIPTOR_FUNCTION)
+            || obj.symbols().any(|s| {
+                s.is_definition()
+                    && s.name()
+                        .is_ok_and(|n| c_name(format, n) == Some(DESCRIPTOR_FUNCTION))
+            }),
+    })
+}
+
+/// Reads the blob that starts at `address`, in section `section` when the
+/// symbol names one (relocatable objects have every section at address 0),
+/// else in the section containing the address: its header first, then as
+/// many bytes as the header announces (bounded by the descriptor size limit).
+fn blob_at<'data, R: object::ReadRef<'data>>(
+    path: &Path,
+    obj: &object::File<'data, R>,
+    location: Location,
+    address: u64,
+    section: Option<SectionIndex>,
+) -> Result<(Vec<u8>, Location), ReadError> {
+    let bad = |location: &Location, problem: String| ReadError::BadEmbedding {
+        path: path.to_owned(),
+        location: Box::new(location.clone()),
+        problem,
+    };
+    let header_len = BLOB_HEADER_LEN as u64;
+    let contains = |s: &object::Section<'data, '_, R>| {
+        address >= s.address() && address - s.address() < s.size()
+    };
+    let section = match section {
+        Some(index) => obj.section_by_index(index).ok().filter(contains),
+        None => obj.sections().find(contains),
+    };
+    let Some(section) = section else {
+        return Err(bad(&location, "lies in no section of the file".into()));
+    };
+    if matches!(
+        section.kind(),
+        SectionKind::UninitializedData | SectionKind::UninitializedTls
+    ) {
+        return Err(bad(
+            &location,
+            "lies in a section without file data (bss)".into(),
+        ));
+    }
+    let read = |len: u64| match section.data_range(address, len) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(bad(
+            &location,
+            format!(
+                "needs {len} bytes but section `{}` ends first",
+                section.name().unwrap_or("?")
+            ),
+        )),
+        Err(e) => Err(bad(&location, format!("cannot be read: {e}"))),
+    };
+    let header = read(header_len)?;
+    let parsed = BlobHeader::parse(header).map_err(|source| ReadError::Embedded {
+        path: path.to_owned(),
+        location: Box::new(location.clone()),
+        source,
+    })?;
+    let limit = Limits::DEFAULT.max_bytes;
+    if parsed.body_len as usize > limit {
+        return Err(ReadError::Embedded {
+            path: path.to_owned(),
+            location: Box::new(location),
+            source: DecodeError::TooLarge {
+                size: parsed.body_len as usize,
+                limit,
+            },
+        });
+    }
+    let bytes = read(parsed.total_len())?.to_vec();
+    Ok((bytes, location))
 }

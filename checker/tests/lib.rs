@@ -4,3 +4,5 @@
 
 mod cli;
 mod example;
+mod listing;
+mod read;

@@ -2,4 +2,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod cli;
+mod cross;
 mod examples;
+mod fixtures_native;
+mod header;
+mod rust_producer;
+mod support;

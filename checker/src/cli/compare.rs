@@ -8,14 +8,14 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 
-/// Compares two releases' descriptors.
+/// Compares two releases: libraries or descriptor files.
 ///
-/// Example: abi-check compare old.abi new.abi --format json
+/// Example: abi-check compare libgeo-1.2.so libgeo-1.3.so --format json
 #[derive(Debug, Args)]
 pub struct Opts {
-    /// The old release's descriptor.
+    /// The old release: a library (`.so`, `.dylib`, `.dll`) or descriptor file.
     pub old: PathBuf,
-    /// The new release's descriptor.
+    /// The new release: a library or descriptor file.
     pub new: PathBuf,
     #[command(flatten)]
     pub options: Options,

@@ -8,14 +8,20 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 
-/// Prints a descriptor in canonical form.
+/// Prints a descriptor in canonical form, or as a readable C-like listing.
 ///
-/// Example: abi-check dump libtile.abi --format json
+/// `--format text` writes the ABI as an annotated C header: types in
+/// dependency order with offsets and sizes, prototypes with their threading,
+/// ownership and callback contract, and the wire layer. The JSON form stays
+/// the default, for scripts.
+///
+/// Example: abi-check dump libtile.abi --format text
 #[derive(Debug, Args)]
 pub struct Opts {
     /// The descriptor (`.abi`, CBOR or JSON).
     file: PathBuf,
-    /// Output format: the JSON form, canonical CBOR, or a blob (`.abi`).
+    /// Output format: the JSON form, canonical CBOR, a blob (`.abi`), or a
+    /// readable listing.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
 }
@@ -28,6 +34,8 @@ enum Format {
     Cbor,
     /// Header and canonical CBOR: the content of a `.abi` file.
     Blob,
+    /// A readable C-like listing of the ABI, annotated with the contract.
+    Text,
 }
 
 impl Opts {
@@ -42,6 +50,7 @@ impl Opts {
             }
             Format::Cbor => d.to_cbor()?,
             Format::Blob => d.to_blob()?,
+            Format::Text => abi_check::listing(&d)?.into_bytes(),
         };
         std::io::stdout()
             .lock()

@@ -6,15 +6,21 @@ use clap::{Args, Parser, Subcommand};
 
 mod compare;
 mod dump;
+mod embed;
 mod rules;
+mod verify;
 
 /// Checks that a shared library's ABI is compatible with an earlier release.
 ///
-/// Compares two descriptors (`.abi`, CBOR or JSON files) and reports every
-/// change, each classified by a rule with a stable id, then checks that the
-/// library's version bump is large enough for them.
+/// Compares two releases of a library and reports every change, each
+/// classified by a rule with a stable id, then checks that the library's
+/// version bump is large enough for them. Each release is a built library
+/// (`.so`, `.dylib`, `.dll`, whose embedded descriptor is read without running
+/// it) or a descriptor file (`.abi`, CBOR or JSON).
 ///
-/// Example:
+/// Examples:
+///
+///   abi-check libtile.so.1.4.0 libtile.so.1.5.0
 ///
 ///   abi-check examples/libtile/v1.json examples/libtile/v2.json
 ///
@@ -32,9 +38,9 @@ pub struct Opts {
 /// Positional form: `abi-check OLD NEW`.
 #[derive(Debug, Args)]
 struct CompareArgs {
-    /// The old release's descriptor.
+    /// The old release: a library or descriptor file.
     old: Option<PathBuf>,
-    /// The new release's descriptor.
+    /// The new release: a library or descriptor file.
     new: Option<PathBuf>,
     #[command(flatten)]
     options: compare::Options,
@@ -44,9 +50,11 @@ struct CompareArgs {
 enum Command {
     Compare(compare::Opts),
     Dump(dump::Opts),
+    Embed(embed::Opts),
     Validate(dump::ValidateOpts),
     Rules(rules::Opts),
     Explain(rules::ExplainOpts),
+    Verify(verify::Opts),
 }
 
 /// How a successful run ended.
@@ -64,9 +72,11 @@ impl Opts {
         match self.command {
             Some(Command::Compare(opts)) => opts.run(),
             Some(Command::Dump(opts)) => opts.run(),
+            Some(Command::Embed(opts)) => opts.run(),
             Some(Command::Validate(opts)) => opts.run(),
             Some(Command::Rules(opts)) => opts.run(),
             Some(Command::Explain(opts)) => opts.run(),
+            Some(Command::Verify(opts)) => opts.run(),
             None => match (self.compare.old, self.compare.new) {
                 (Some(old), Some(new)) => compare::Opts {
                     old,

@@ -1,0 +1,214 @@
+//! Checking a built library against the descriptor it carries.
+
+use abi_descriptor::Descriptor;
+
+use crate::read::{BLOB_SYMBOL, DESCRIPTOR_FUNCTION, ExportKind, LibraryFile};
+
+/// The outcome of [`verify`]: problems make the library fail verification;
+/// warnings do not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verification {
+    /// What is wrong: the descriptor does not describe this file.
+    pub problems: Vec<String>,
+    /// What deserves a look: exported functions the descriptor does not
+    /// describe.
+    pub warnings: Vec<String>,
+}
+
+impl Verification {
+    /// Whether verification passed (warnings allowed).
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks that `descriptor`, read from `lib`, describes it: the library
+/// exports `_abi_descriptor` as a function, was built for the target the
+/// descriptor names (architecture, pointer width, byte order), and exports
+/// every described function and variable with the right kind. On ELF, the
+/// descriptor's SONAME must be the file's `DT_SONAME`. Exported
+/// functions the descriptor does not describe are warnings, except the
+/// runtime symbols of the toolchains listed in `docs/symbol-contract.md`.
+///
+/// Reading the descriptor already checked that it is well-formed and that its
+/// hash matches its bytes.
+pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
+    let mut v = Verification::default();
+    match lib.exports(DESCRIPTOR_FUNCTION) {
+        None => v.problems.push(format!(
+            "`{DESCRIPTOR_FUNCTION}` is not exported: hosts cannot read the descriptor at run time"
+        )),
+        Some(e) if e.kind == ExportKind::Data => v.problems.push(format!(
+            "`{DESCRIPTOR_FUNCTION}` is exported as data, not as a function"
+        )),
+        Some(_) => {}
+    }
+
+    let target = &descriptor.target;
+    if let Some(arch) = triple_architecture(&target.triple)
+        && !arch.eq_ignore_ascii_case(&lib.architecture)
+    {
+        v.problems.push(format!(
+            "the descriptor is for `{}` but the file is built for {}",
+            target.triple, lib.architecture
+        ));
+    }
+    if target.pointer_width != lib.pointer_width {
+        v.problems.push(format!(
+            "the descriptor says pointers are {} bits but the file is {}-bit",
+            target.pointer_width, lib.pointer_width
+        ));
+    }
+    let little = target.endian == abi_descriptor::Endian::Little;
+    if little != lib.little_endian {
+        let name = |l: bool| if l { "little" } else { "big" };
+        v.problems.push(format!(
+            "the descriptor says {}-endian but the file is {}-endian",
+            name(little),
+            name(lib.little_endian)
+        ));
+    }
+
+    match (&descriptor.library.soname, &lib.soname) {
+        (Some(described), Some(actual)) if described != actual => v.problems.push(format!(
+            "the descriptor gives SONAME `{described}` but the file records `{actual}`"
+        )),
+        (Some(described), None) if lib.format == crate::BinaryFormat::Elf => {
+            v.problems.push(format!(
+                "the descriptor gives SONAME `{described}` but the file records none"
+            ))
+        }
+        (None, Some(actual)) => v.warnings.push(format!(
+            "the file records SONAME `{actual}` but the descriptor gives none, so SONAME changes cannot be checked"
+        )),
+        _ => {}
+    }
+
+    for f in &descriptor.functions {
+        match lib.exports(&f.symbol) {
+            None => v.problems.push(format!(
+                "function `{}` is described but not exported",
+                f.symbol
+            )),
+            Some(e) if e.kind == ExportKind::Data => v.problems.push(format!(
+                "function `{}` is exported as data, not as a function",
+                f.symbol
+            )),
+            Some(_) => {}
+        }
+    }
+    for var in &descriptor.variables {
+        match lib.exports(&var.symbol) {
+            None => v.problems.push(format!(
+                "variable `{}` is described but not exported",
+                var.symbol
+            )),
+            Some(e) if e.kind == ExportKind::Function => v.problems.push(format!(
+                "variable `{}` is exported as a function, not as data",
+                var.symbol
+            )),
+            Some(_) => {}
+        }
+    }
+
+    let described = |name: &str| {
+        descriptor.functions.iter().any(|f| f.symbol == name)
+            || descriptor.variables.iter().any(|var| var.symbol == name)
+    };
+    for e in &lib.exports {
+        if e.kind == ExportKind::Function && !described(&e.name) && !is_toolchain_symbol(&e.name) {
+            v.warnings.push(format!(
+                "function `{}` is exported but not described",
+                e.name
+            ));
+        }
+    }
+    v
+}
+
+/// Symbols that toolchains export from every library they build: the
+/// contract's own, the C runtime's, and the runtimes of Go and Nim.
+fn is_toolchain_symbol(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        DESCRIPTOR_FUNCTION,
+        BLOB_SYMBOL,
+        // C runtime and linker.
+        "_init",
+        "_fini",
+        "_start",
+        "_edata",
+        "_end",
+        "__bss_start",
+        "DllMain",
+        // Go `-buildmode=c-shared`.
+        "crosscall2",
+        "fatalf",
+        "_rt0_amd64_linux_lib",
+        // Nim `--app:lib`.
+        "NimMain",
+        "NimMainInner",
+        "NimMainModule",
+        "NimDestroyGlobals",
+        "PreMain",
+        "PreMainInner",
+    ];
+    const PREFIXES: &[&str] = &["_cgo_", "_cgoexp_", "x_cgo_", "_rt0_"];
+    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The architecture a target triple names, spelled as [`LibraryFile::architecture`]
+/// spells it, when the triple's first component is one this reader knows.
+fn triple_architecture(triple: &str) -> Option<&'static str> {
+    let arch = triple.split('-').next()?;
+    Some(match arch {
+        "x86_64" | "amd64" => "X86_64",
+        "i386" | "i486" | "i586" | "i686" | "x86" => "I386",
+        "aarch64" | "arm64" => "Aarch64",
+        "arm" | "armv7" | "armv7a" | "thumbv7" | "thumbv7em" | "armv6" => "Arm",
+        "riscv64" | "riscv64gc" => "Riscv64",
+        "riscv32" | "riscv32imac" | "riscv32imc" => "Riscv32",
+        "powerpc64" | "powerpc64le" => "PowerPc64",
+        "powerpc" => "PowerPc",
+        "s390x" => "S390x",
+        "mips" | "mipsel" => "Mips",
+        "mips64" | "mips64el" => "Mips64",
+        "loongarch64" => "LoongArch64",
+        "wasm32" => "Wasm32",
+        "sparc64" => "Sparc64",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triples_map_to_object_architectures() {
+        assert_eq!(
+            triple_architecture("x86_64-unknown-linux-gnu"),
+            Some("X86_64")
+        );
+        assert_eq!(triple_architecture("aarch64-apple-darwin"), Some("Aarch64"));
+        assert_eq!(triple_architecture("i686-pc-windows-msvc"), Some("I386"));
+        assert_eq!(triple_architecture("xtensa-esp32-none-elf"), None);
+        // The names are the `Debug` form of `object::Architecture`.
+        assert_eq!(format!("{:?}", object::Architecture::X86_64), "X86_64");
+        assert_eq!(format!("{:?}", object::Architecture::Aarch64), "Aarch64");
+        assert_eq!(format!("{:?}", object::Architecture::I386), "I386");
+        assert_eq!(
+            format!("{:?}", object::Architecture::PowerPc64),
+            "PowerPc64"
+        );
+    }
+
+    #[test]
+    fn toolchain_symbols_are_not_reported() {
+        for name in ["_cgo_panic", "NimMain", "_abi_descriptor", "_init"] {
+            assert!(is_toolchain_symbol(name), "{name}");
+        }
+        for name in ["tile_open", "nim_version", "cgo_thing"] {
+            assert!(!is_toolchain_symbol(name), "{name}");
+        }
+    }
+}
