@@ -28,23 +28,36 @@
 #![deny(missing_docs)]
 
 mod c;
+mod config;
 mod diff;
 mod embed;
+mod history;
+mod host;
 mod listing;
 mod read;
+mod render;
 mod report;
 mod rules;
 mod verify;
 
 use abi_descriptor::{Descriptor, EncodeError, Fingerprint};
 
+pub use config::{
+    CONFIG_FILE_NAME, Config, ConfigError, Origin, Suppression, Unused, UnusedSuppression,
+};
 pub use embed::{EmbedError, EmbedLanguage, EmbedOptions, embed_source};
+pub use history::{Comparison, History, HistoryError, history, history_with};
+pub use host::{
+    EXPECTATION_MACHO_SECTION, EXPECTATION_PE_SECTION, EXPECTATION_SECTION, ExpectationError,
+    HostCheck, check_host, check_host_file, items_of, read_expectations, refuses,
+};
 pub use listing::listing;
 pub use read::{
     BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, Export, ExportKind, FileForm,
     LibraryFile, Location, MACHO_SECTION, PE_SECTION, ReadError, decode, read_blob,
     read_descriptor, read_library, read_source,
 };
+pub use render::{RenderOptions, ReportFormat};
 pub use report::{Finding, Report, Side, Summary, VersionChange};
 pub use rules::{Bump, Level, RULES, Rule, RuleId};
 pub use verify::{Verification, verify};
@@ -53,8 +66,42 @@ pub use verify::{Verification, verify};
 /// report weighs them against the library's version change. Both
 /// descriptors should have passed [`Descriptor::validate`]; on invalid ones
 /// the comparison still ends, but dangling references are skipped.
+///
+/// Every rule is at its default level and nothing is suppressed; see
+/// [`compare_with`] to apply an `abi-check.toml` [`Config`].
 pub fn compare(old: &Descriptor, new: &Descriptor) -> Result<Report, EncodeError> {
+    compare_with(old, new, &Config::default())
+}
+
+/// Compares `old` with `new` like [`compare`], under `config`: its rule
+/// levels replace the defaults, and the findings its suppressions match are
+/// marked, counted in [`Summary::suppressed`], and no longer fail the check.
+/// Suppressions that matched nothing are listed in
+/// [`Report::unused_suppressions`].
+///
+/// ```
+/// use abi_check::{compare_with, Config, Level, RuleId};
+/// use abi_descriptor::Descriptor;
+///
+/// let config = Config::parse("[rules]\nfunction_added = \"deny\"\n", "abi-check.toml")?;
+/// let old = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+/// let new = Descriptor::from_json(include_str!("../../examples/libtile/v2.json"))?;
+/// let report = compare_with(&old, &new, &config)?;
+/// let added = report
+///     .findings
+///     .iter()
+///     .find(|f| f.rule == RuleId::FunctionAdded)
+///     .expect("a function was added");
+/// assert_eq!(added.level, Level::Deny);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compare_with(
+    old: &Descriptor,
+    new: &Descriptor,
+    config: &Config,
+) -> Result<Report, EncodeError> {
     let mut findings = diff::diff(old, new);
+    config.apply_levels(&mut findings);
     if let (Some(a), Some(b)) = (&old.library.soname, &new.library.soname) {
         let required_major = findings
             .iter()
@@ -80,7 +127,11 @@ pub fn compare(old: &Descriptor, new: &Descriptor) -> Result<Report, EncodeError
             ));
         }
     }
+    config.apply_levels(&mut findings);
+    let unused = config.apply_suppressions(&mut findings, &new.library.version);
     let old_side = report::Side::of(old, Fingerprint::of_bytes(&old.to_cbor()?));
     let new_side = report::Side::of(new, Fingerprint::of_bytes(&new.to_cbor()?));
-    Ok(Report::new(old_side, new_side, findings))
+    let mut report = Report::new(old_side, new_side, findings);
+    report.unused_suppressions = unused;
+    Ok(report)
 }

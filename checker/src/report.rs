@@ -1,11 +1,10 @@
 //! The report: findings, the semver verdict, and their renderings.
 
-use std::fmt::Write as _;
-
 use abi_descriptor::{Descriptor, Fingerprint, ItemRef};
 use semver::Version;
 use serde::Serialize;
 
+use crate::config::{Suppression, UnusedSuppression};
 use crate::rules::{Bump, Level, RuleId};
 
 /// One change, classified by a rule.
@@ -26,6 +25,10 @@ pub struct Finding {
     /// item it is about.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ItemRef>,
+    /// The configured suppression that accepts it, if any: a suppressed
+    /// finding is reported and counted but never fails the check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed_by: Option<Suppression>,
 }
 
 impl Finding {
@@ -39,12 +42,18 @@ impl Finding {
             path,
             detail,
             items,
+            suppressed_by: None,
         }
     }
 
     /// Whether this finding alone fails the check when the library's version
-    /// changed by `actual`.
+    /// changed by `actual`. A suppressed finding never does.
     pub fn fails(&self, actual: Bump) -> bool {
+        self.suppressed_by.is_none() && self.fails_unsuppressed(actual)
+    }
+
+    /// Whether it would fail the check without its suppression.
+    fn fails_unsuppressed(&self, actual: Bump) -> bool {
         self.level == Level::Deny && (self.bump > actual || !self.rule.covered_by_version_bump())
     }
 }
@@ -140,6 +149,8 @@ pub struct Summary {
     pub allow: usize,
     /// Deny-level findings the version bump does not cover.
     pub failing: usize,
+    /// Findings a configured suppression accepts (also counted by level).
+    pub suppressed: usize,
 }
 
 /// The result of comparing two descriptors.
@@ -160,6 +171,10 @@ pub struct Report {
     pub summary: Summary,
     /// `true` when no finding fails the check.
     pub compatible: bool,
+    /// Configured suppressions that accepted no finding: stale, or past
+    /// their `until` version.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unused_suppressions: Vec<UnusedSuppression>,
 }
 
 impl Report {
@@ -185,6 +200,9 @@ impl Report {
             if f.fails(actual) {
                 summary.failing += 1;
             }
+            if f.suppressed_by.is_some() {
+                summary.suppressed += 1;
+            }
         }
         Report {
             old,
@@ -194,6 +212,7 @@ impl Report {
             required_bump,
             version_change,
             summary,
+            unused_suppressions: Vec::new(),
         }
     }
 
@@ -222,7 +241,26 @@ impl Report {
             VersionChange::Bump(Bump::None) => "no version change".to_owned(),
             VersionChange::Bump(b) => format!("a {b} bump"),
         };
-        if self.compatible {
+        let waived = self
+            .findings
+            .iter()
+            .filter(|f| {
+                f.suppressed_by.is_some() && f.fails_unsuppressed(self.version_change.bump())
+            })
+            .count();
+        if self.compatible && waived > 0 {
+            if self.required_bump > self.version_change.bump() {
+                format!(
+                    "compatible: {waived} change(s) that would fail are suppressed; strictly the changes call for a {} release ({}) and {change} is {actual}",
+                    self.required_bump,
+                    self.suggested_version()
+                )
+            } else {
+                format!(
+                    "compatible: {waived} change(s) that would fail are suppressed ({change} is {actual})"
+                )
+            }
+        } else if self.compatible {
             if self.findings.is_empty() {
                 format!("compatible: no ABI differences ({change})")
             } else if self.required_bump <= self.version_change.bump() {
@@ -255,44 +293,10 @@ impl Report {
         }
     }
 
-    /// The report for people.
+    /// The report for people, without colour: [`Report::render`] with
+    /// [`ReportFormat::Text`](crate::ReportFormat::Text).
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{} {} -> {} {}\n",
-            self.old.name, self.old.version, self.new.name, self.new.version
-        );
-        for f in &self.findings {
-            let label = match f.level {
-                Level::Deny => "error",
-                Level::Warn => "warning",
-                Level::Allow => "note",
-            };
-            let rule = f.rule.rule();
-            let _ = writeln!(out, "{label}[{}]: {}: {}", f.rule, f.path, f.detail);
-            let _ = writeln!(out, "  = {} (needs a {} release)", rule.name, f.bump);
-            let only_itself =
-                matches!(f.items.as_slice(), [item] if f.path.starts_with(&item.to_string()));
-            if !f.items.is_empty() && !only_itself {
-                let items: Vec<String> = f.items.iter().map(|i| i.to_string()).collect();
-                let _ = writeln!(out, "  = reaches: {}", abbreviate(&items, 6));
-            }
-        }
-        if !self.findings.is_empty() {
-            out.push('\n');
-        }
-        let s = &self.summary;
-        let _ = writeln!(
-            out,
-            "summary: {} finding(s): {} error(s), {} warning(s), {} note(s)",
-            self.findings.len(),
-            s.deny,
-            s.warn,
-            s.allow
-        );
-        let _ = writeln!(out, "verdict: {}", self.verdict());
-        out
+        self.render(crate::ReportFormat::Text, &crate::RenderOptions::new())
     }
 
     /// The report as JSON: this type serialized, pretty-printed.
@@ -301,14 +305,6 @@ impl Report {
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         text.push('\n');
         text
-    }
-}
-
-fn abbreviate(items: &[String], max: usize) -> String {
-    if items.len() <= max {
-        items.join(", ")
-    } else {
-        format!("{} and {} more", items[..max].join(", "), items.len() - max)
     }
 }
 

@@ -323,16 +323,16 @@ catalogue! {
         after: "void tile_log(const char *fmt, ...);",
     }
     MayUnwindAdded = "may_unwind_added" {
-        name: "a function or callback may now unwind",
+        name: "a function may now unwind into hosts, or a callback hosts implement may no longer unwind",
         bump: Major, level: Deny,
-        explanation: "An unwind (panic, C++ exception) crossing into a caller that was not built to unwind through this frame is undefined behaviour and typically aborts the process.",
+        explanation: "An unwind (panic, C++ exception) crossing into a caller that was not built to unwind through this frame is undefined behaviour and typically aborts the process. For a callback hosts implement it is the library that is called: when it no longer lets the callback unwind, hosts whose callbacks do unwind break it.",
         before: "extern \"C\" fn tile_count() -> i32 // never unwinds",
         after: "extern \"C-unwind\" fn tile_count() -> i32 // may panic",
     }
     MayUnwindRemoved = "may_unwind_removed" {
-        name: "a function or callback no longer unwinds",
+        name: "a function no longer unwinds, or a callback hosts implement may now unwind",
         bump: None, level: Allow,
-        explanation: "A narrower promise: no host is affected.",
+        explanation: "A narrower promise by the library, or a wider permission for hosts' callbacks: no host is affected.",
         before: "extern \"C-unwind\" fn tile_count() -> i32",
         after: "extern \"C\" fn tile_count() -> i32",
     }
@@ -497,9 +497,9 @@ catalogue! {
         after: "union TileValue { int32_t i; };",
     }
     UnionMemberAdded = "union_member_added" {
-        name: "a union member was added without growing the union",
+        name: "a union member was added",
         bump: Minor, level: Warn,
-        explanation: "Values written by the library through the new member reach hosts that cannot interpret them; hosts that only write old members are unaffected.",
+        explanation: "Values written by the library through the new member reach hosts that cannot interpret them; hosts that only write old members are unaffected. When the member also grows the union, `union_size_changed` reports that.",
         before: "union TileValue { int32_t i; float f; };",
         after: "union TileValue { int32_t i; float f; uint32_t u; };",
     }
@@ -555,16 +555,16 @@ catalogue! {
         after: "enum TileStatus { OK = 0, ERR_IO = -1, ERR_BUSY = -3 };",
     }
     EnumMadeOpen = "enum_made_open" {
-        name: "an exhaustive enum became open",
+        name: "an exhaustive enum or tagged union the library passes to hosts became open",
         bump: Major, level: Deny,
         explanation: "Hosts that receive the enum relied on the promise that no other value would arrive.",
         before: "exhaustive: true",
         after: "exhaustive: false",
     }
     EnumMadeExhaustive = "enum_made_exhaustive" {
-        name: "an open enum became exhaustive",
+        name: "an open enum or tagged union became exhaustive, or one only hosts pass in became open",
         bump: Minor, level: Allow,
-        explanation: "A narrower promise for receivers; hosts that send values outside the list were already outside the contract.",
+        explanation: "A narrower promise for receivers (hosts that send values outside the list were already outside the contract), or the library now accepts values it did not list.",
         before: "exhaustive: false",
         after: "exhaustive: true",
     }
@@ -706,21 +706,21 @@ catalogue! {
         after: "typedef tile_id_t tile_id; // tile_id_t is uint32_t",
     }
     TypeRemoved = "type_removed" {
-        name: "a type that no item reaches was removed",
+        name: "a type or code table that no item reaches was removed",
         bump: None, level: Allow,
         explanation: "No exported item uses it, so no binary is affected.",
         before: "struct TileDebug { ... };",
         after: "(no TileDebug)",
     }
     UnusedTypeChanged = "unused_type_changed" {
-        name: "a type that no item reaches changed",
+        name: "a type or code table that no item reaches changed",
         bump: None, level: Allow,
         explanation: "No exported item uses it, so no binary is affected.",
         before: "struct TileDebug { uint32_t level; };",
         after: "struct TileDebug { uint64_t level; };",
     }
     TypeAdded = "type_added" {
-        name: "a type that no item reaches was added",
+        name: "a type or code table that no item reaches was added",
         bump: None, level: Allow,
         explanation: "No exported item uses it, so no binary is affected.",
         before: "(no TileDebug)",
@@ -799,9 +799,9 @@ catalogue! {
         after: "Format = \"png\"",
     }
     WireEnumValueAddedBreaking = "wire_enum_value_added_breaking" {
-        name: "an exhaustive text enum hosts receive gained a value",
+        name: "an exhaustive text enum hosts receive gained a value or became open",
         bump: Major, level: Deny,
-        explanation: "Hosts decode into a closed set and fail on the new name.",
+        explanation: "Hosts decode into a closed set and fail on the new name, or on any name an open enum may now bring.",
         before: "State = \"idle\" | \"busy\"",
         after: "State = \"idle\" | \"busy\" | \"draining\"",
     }

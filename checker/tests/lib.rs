@@ -6,3 +6,5 @@ mod cli;
 mod example;
 mod listing;
 mod read;
+mod reports;
+mod rules;

@@ -60,6 +60,7 @@ mod error;
 mod fingerprint;
 mod index;
 mod model;
+mod narrow;
 mod schema;
 mod validate;
 

@@ -1,1 +1,99 @@
-//! placeholder
+//! `dlopen` with validation: a host states what it expects of a library,
+//! and the loader refuses an incompatible library before any of its code
+//! runs.
+//!
+//! ```no_run
+//! use abi_loader::{Expectation, Library};
+//!
+//! // What this host was built against: the library's descriptor (here as
+//! // JSON; a host usually embeds the `.abi` blob with `include_bytes!`),
+//! // narrowed to the functions the host calls.
+//! let expected = Expectation::from_bytes(include_bytes!("../tests/calc.json"))?
+//!     .functions(&["calc_add"])?;
+//!
+//! // SAFETY: libcalc is trusted once it is shown to be compatible; opening
+//! // runs its initialisers.
+//! let lib = unsafe { Library::open("/opt/calc/lib/libcalc.so", &expected) }?;
+//!
+//! // The Rust type is checked against the described signature.
+//! // SAFETY: `add` is not used after `lib` is dropped.
+//! let add = unsafe { lib.function::<extern "C" fn(i32, i32) -> i32>("calc_add") }?;
+//! assert_eq!(add(2, 3), 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What is checked, and when
+//!
+//! [`Library::open`] (or [`check`] then [`Checked::load`]):
+//!
+//! 1. **Before loading**, the file is read statically (the reader of
+//!    `abi-check`, [`abi_check::read_library`]): a file without a
+//!    descriptor, with garbage in its place, or built for another
+//!    architecture than this process is refused, and so is one whose
+//!    descriptor does not describe the file (architecture, pointer width,
+//!    byte order, the expected items not exported, `_abi_descriptor`
+//!    missing).
+//! 2. **Consumer-scoped**: only the items the host expects are judged.
+//!    When the library's fingerprint of each equals the host's, the library
+//!    is accepted without a structural comparison. Otherwise both
+//!    descriptors are narrowed to those items and compared by the checker's
+//!    engine ([`abi_check::check_host`]), in the host's direction: a finding
+//!    refuses the library when its rule is at level `deny` and requires a
+//!    major release ([`abi_check::refuses`]). So an added function, or a
+//!    variant added to an enum the host only passes in, is fine; a removed
+//!    function, a moved field, or a variant added to an exhaustive enum the
+//!    library returns to the host is not. Version numbers play no part.
+//! 3. **After loading**, `_abi_descriptor()` is called and its bytes are
+//!    compared with the bytes checked; if they differ the library is
+//!    unloaded again and refused.
+//!
+//! A library refused in steps 1 and 2 is never loaded: no constructor, no
+//! initialiser of it runs. A refusal lists every incompatibility (rule id,
+//! where, expected and found) and says what to do:
+//!
+//! ```
+//! use abi_loader::{Expectation, LoadError};
+//!
+//! let expected = Expectation::from_bytes(include_bytes!("../tests/calc.json"))?;
+//! // This program carries no descriptor, so it is refused without being loaded.
+//! let me = std::env::current_exe()?;
+//! let error = abi_loader::check(&me, &expected).unwrap_err();
+//! assert!(matches!(error, LoadError::Read { .. }));
+//! assert!(error.to_string().contains("no valid descriptor can be read"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Stating the expectation
+//!
+//! - From the descriptor the host was built against: [`Expectation::from_bytes`]
+//!   of the baseline `.abi` (or JSON), optionally narrowed with
+//!   [`Expectation::functions`] or [`Expectation::narrowed`].
+//! - From the host's own declarations: `#[abi_describe::expectation(...)]` on
+//!   an `extern "C"` block derives the expectation from the Rust signatures
+//!   and `#[derive(Describe)]` types at compile time and places it in the
+//!   host binary's `.abi_expectation` section, where
+//!   `abi-check check-host HOST LIB` finds it.
+//!
+//! # Typed symbols
+//!
+//! [`Library::function`] hands out a function only if the descriptor
+//! describes it and the Rust function pointer type matches the description
+//! (checked by the same engine).
+//!
+//! # C API
+//!
+//! The `cdylib` exports the same check for hosts in other languages;
+//! `include/abi_loader.h` declares it.
+
+#![deny(missing_docs)]
+
+mod capi;
+mod error;
+mod expectation;
+mod library;
+mod signature;
+
+pub use abi_check::{HostCheck, refuses};
+pub use error::{ExpectationError, Incompatibility, LoadError, Refusal, SymbolError};
+pub use expectation::Expectation;
+pub use library::{Checked, Library, Symbol, check};

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use abi_check::{RuleId, compare};
+use abi_check::{Report, RuleId, compare};
 use abi_descriptor::{CallConv, Descriptor, Endian, Target, TypeKind};
 
 use crate::support::{abi_check_bin, check_library, fixtures, require_tool, run, scratch};
@@ -67,7 +67,7 @@ impl Lang {
 }
 
 /// `$CC`, or `cc`.
-fn c_compiler() -> Option<PathBuf> {
+pub(crate) fn c_compiler() -> Option<PathBuf> {
     match std::env::var_os("CC") {
         Some(cc) if Path::new(&cc).is_absolute() => Some(PathBuf::from(cc)),
         Some(cc) => require_tool(&cc.to_string_lossy()),
@@ -76,7 +76,7 @@ fn c_compiler() -> Option<PathBuf> {
 }
 
 /// This host's target, keeping what the host does not tell.
-fn host_target(described: &Target) -> Target {
+pub(crate) fn host_target(described: &Target) -> Target {
     let mut t = described.clone();
     let arch = std::env::consts::ARCH;
     t.triple = match std::env::consts::OS {
@@ -284,12 +284,17 @@ fn set_struct_size(d: &mut Descriptor, id: &str, size: u64) {
     }
 }
 
-/// The findings of comparing the two built releases, as `(rule, path)`,
-/// with the descriptors read back from the libraries.
-fn findings(lang: Lang) -> Option<Vec<(RuleId, String)>> {
+/// The report of comparing the two built releases, with the descriptors
+/// read back from the libraries.
+fn report(lang: Lang) -> Option<Report> {
     let old = abi_check::read_descriptor(&library(lang, "old")?.lib).unwrap();
     let new = abi_check::read_descriptor(&library(lang, "new")?.lib).unwrap();
-    let report = compare(&old, &new).unwrap();
+    Some(compare(&old, &new).unwrap())
+}
+
+/// The findings of comparing the two built releases, as `(rule, path)`.
+fn findings(lang: Lang) -> Option<Vec<(RuleId, String)>> {
+    let report = report(lang)?;
     assert!(report.compatible, "1.0.0 -> 2.0.0 is a major bump");
     let mut found: Vec<(RuleId, String)> = report
         .findings
@@ -747,4 +752,38 @@ fn go_releases_compare_with_the_planted_differences() {
         (RuleId::FunctionAdded, "function `geo_bearing`"),
     ];
     assert_eq!(found, expected(&planted));
+}
+
+// ---------------------------------------------------------------------------
+// Reports
+
+/// The text, Markdown and JSON reports of comparing the two built releases,
+/// as snapshots named `<lang>_<format>`.
+fn snapshot_reports(lang: Lang) {
+    if !cfg!(target_os = "linux") {
+        // Elsewhere the descriptors carry no SONAME.
+        eprintln!("skipped: the report snapshots are of Linux builds");
+        return;
+    }
+    let Some(report) = report(lang) else {
+        return;
+    };
+    for (format, out) in crate::support::masked_reports(&report) {
+        insta::assert_snapshot!(format!("{}_{format}", lang.name()), out);
+    }
+}
+
+#[test]
+fn c_reports() {
+    snapshot_reports(Lang::C);
+}
+
+#[test]
+fn nim_reports() {
+    snapshot_reports(Lang::Nim);
+}
+
+#[test]
+fn go_reports() {
+    snapshot_reports(Lang::Go);
 }

@@ -7,5 +7,6 @@ mod cross;
 mod examples;
 mod fixtures_native;
 mod header;
+mod loader;
 mod rust_producer;
 mod support;

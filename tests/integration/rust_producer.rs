@@ -20,12 +20,12 @@ use abi_descriptor::{
 use crate::support::{check_library, fixtures, run, scratch};
 
 /// The built libraries, copied to `<tmp>/fixtures/rust/{old,new}/`.
-struct Built {
-    old: PathBuf,
-    new: PathBuf,
+pub(crate) struct Built {
+    pub(crate) old: PathBuf,
+    pub(crate) new: PathBuf,
 }
 
-fn built() -> &'static Built {
+pub(crate) fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
         let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rust-fixtures-target");
@@ -373,4 +373,18 @@ fn the_releases_differ_in_exactly_the_planted_ways() {
     assert_eq!(found, planted, "{}", report.to_text());
     // 1.0.0 -> 2.0.0 is a major release, which these changes need.
     assert!(report.compatible, "{}", report.to_text());
+}
+
+/// The text, Markdown and JSON reports of comparing the two releases, as
+/// snapshots named `geo_<format>`.
+#[test]
+fn reports() {
+    if !cfg!(target_os = "linux") {
+        eprintln!("skipped: the report snapshots are of Linux builds");
+        return;
+    }
+    let report = abi_check::compare(&old(), &new()).unwrap();
+    for (format, out) in crate::support::masked_reports(&report) {
+        insta::assert_snapshot!(format!("geo_{format}"), out);
+    }
 }

@@ -216,3 +216,28 @@ pub fn c_library(cc: &Path, source: &str, dir: &Path, name: &str, soname: Option
     run(cmd.arg(&src).arg("-o").arg(&lib));
     lib
 }
+
+/// The text, Markdown and JSON renderings of `report`, for snapshots. The
+/// fingerprints cover this host's target, so they are masked, as is the
+/// scratch directory.
+pub fn masked_reports(report: &abi_check::Report) -> Vec<(abi_check::ReportFormat, String)> {
+    use abi_check::{RenderOptions, ReportFormat};
+    let fingerprints = [
+        report.old.fingerprint.to_string(),
+        report.new.fingerprint.to_string(),
+    ];
+    [
+        ReportFormat::Text,
+        ReportFormat::Markdown,
+        ReportFormat::Json,
+    ]
+    .into_iter()
+    .map(|format| {
+        let mut out = report.render(format, &RenderOptions::new());
+        for fingerprint in &fingerprints {
+            out = out.replace(fingerprint.as_str(), "[fingerprint]");
+        }
+        (format, out.replace(env!("CARGO_TARGET_TMPDIR"), "[tmp]"))
+    })
+    .collect()
+}

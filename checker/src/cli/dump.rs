@@ -8,17 +8,17 @@ use clap::{Args, ValueEnum};
 
 use super::Outcome;
 
-/// Prints a descriptor in canonical form, or as a readable C-like listing.
+/// Prints a library's or file's descriptor, or a readable C-like listing of it.
 ///
 /// `--format text` writes the ABI as an annotated C header: types in
 /// dependency order with offsets and sizes, prototypes with their threading,
 /// ownership and callback contract, and the wire layer. The JSON form stays
 /// the default, for scripts.
 ///
-/// Example: abi-check dump libtile.abi --format text
+/// Example: abi-check dump target/release/libgeo.so --format text
 #[derive(Debug, Args)]
 pub struct Opts {
-    /// The descriptor (`.abi`, CBOR or JSON).
+    /// A library (`.so`, `.dylib`, `.dll`) or descriptor file (`.abi`, CBOR or JSON).
     file: PathBuf,
     /// Output format: the JSON form, canonical CBOR, a blob (`.abi`), or a
     /// readable listing.
@@ -65,7 +65,7 @@ impl Opts {
 /// Example: abi-check validate libtile.abi
 #[derive(Debug, Args)]
 pub struct ValidateOpts {
-    /// The descriptor (`.abi`, CBOR or JSON).
+    /// A library (`.so`, `.dylib`, `.dll`) or descriptor file (`.abi`, CBOR or JSON).
     file: PathBuf,
 }
 

@@ -4,9 +4,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod check_host;
 mod compare;
+mod config;
 mod dump;
 mod embed;
+mod history;
 mod rules;
 mod verify;
 
@@ -16,7 +19,9 @@ mod verify;
 /// classified by a rule with a stable id, then checks that the library's
 /// version bump is large enough for them. Each release is a built library
 /// (`.so`, `.dylib`, `.dll`, whose embedded descriptor is read without running
-/// it) or a descriptor file (`.abi`, CBOR or JSON).
+/// it) or a descriptor file (`.abi`, CBOR or JSON). Rule levels and
+/// suppressions (each with a reason) come from the nearest `abi-check.toml`;
+/// see `--config`.
 ///
 /// Examples:
 ///
@@ -54,7 +59,9 @@ enum Command {
     Validate(dump::ValidateOpts),
     Rules(rules::Opts),
     Explain(rules::ExplainOpts),
+    History(history::Opts),
     Verify(verify::Opts),
+    CheckHost(check_host::Opts),
 }
 
 /// How a successful run ended.
@@ -76,7 +83,9 @@ impl Opts {
             Some(Command::Validate(opts)) => opts.run(),
             Some(Command::Rules(opts)) => opts.run(),
             Some(Command::Explain(opts)) => opts.run(),
+            Some(Command::History(opts)) => opts.run(),
             Some(Command::Verify(opts)) => opts.run(),
+            Some(Command::CheckHost(opts)) => opts.run(),
             None => match (self.compare.old, self.compare.new) {
                 (Some(old), Some(new)) => compare::Opts {
                     old,

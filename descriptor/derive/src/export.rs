@@ -29,15 +29,15 @@ pub fn constant_const(ident: &syn::Ident) -> syn::Ident {
 
 /// The options of the attribute itself.
 #[derive(Default)]
-struct Options {
+pub(crate) struct Options {
     threading: Option<(String, Span)>,
     may_block: bool,
-    since: Option<String>,
+    pub(crate) since: Option<String>,
     name: Option<(String, Span)>,
     ret: Contract,
 }
 
-fn parse_options(args: TokenStream) -> Result<Options> {
+pub(crate) fn parse_options(args: TokenStream) -> Result<Options> {
     let mut o = Options::default();
     let parser = syn::meta::parser(|meta: ParseNestedMeta| {
         if meta.path.is_ident("threading") {
@@ -144,7 +144,13 @@ pub fn expand(args: TokenStream, item: TokenStream) -> Result<TokenStream> {
     }
 }
 
-fn reject(opts: &Options, what: &str, threading: bool, ret: bool, name: bool) -> Result<()> {
+pub(crate) fn reject(
+    opts: &Options,
+    what: &str,
+    threading: bool,
+    ret: bool,
+    name: bool,
+) -> Result<()> {
     if !threading && let Some((_, span)) = &opts.threading {
         return Err(syn::Error::new(
             *span,
@@ -199,8 +205,31 @@ fn function(opts: Options, mut f: syn::ItemFn) -> Result<TokenStream> {
             ));
         }
     };
-    if let Some(p) = f
-        .sig
+    let description = describe_signature(&opts, &mut f.sig, &f.attrs, &symbol, may_unwind)?;
+    let name = function_const(&ident);
+    let vis = hidden_vis(&f.vis);
+    Ok(quote! {
+        #f
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, deprecated)]
+        #vis const #name: ::abi_describe::Function = #description;
+    })
+}
+
+/// The description of a function with signature `sig`, exported as
+/// `symbol`: a block expression of type `abi_describe::Function`. Removes
+/// the `#[abi(...)]` attributes of the parameters from `sig`. Used for
+/// exported functions and for the declarations of an `extern` block.
+pub(crate) fn describe_signature(
+    opts: &Options,
+    sig: &mut syn::Signature,
+    attrs: &[Attribute],
+    symbol: &str,
+    may_unwind: bool,
+) -> Result<TokenStream> {
+    let ident = sig.ident.clone();
+    if let Some(p) = sig
         .generics
         .params
         .iter()
@@ -211,7 +240,7 @@ fn function(opts: Options, mut f: syn::ItemFn) -> Result<TokenStream> {
             format!("`{ident}` is generic: an exported C function has one signature"),
         ));
     }
-    if let Some(v) = &f.sig.variadic {
+    if let Some(v) = &sig.variadic {
         return Err(syn::Error::new(
             v.span(),
             "variadic functions are not supported",
@@ -220,7 +249,7 @@ fn function(opts: Options, mut f: syn::ItemFn) -> Result<TokenStream> {
     let mut items = Vec::new();
     let mut params = Vec::new();
     let mut names = Vec::new();
-    for input in &f.sig.inputs {
+    for input in &sig.inputs {
         if let syn::FnArg::Typed(pt) = input {
             names.push(match &*pt.pat {
                 syn::Pat::Ident(pi) => pi.ident.unraw().to_string(),
@@ -228,7 +257,7 @@ fn function(opts: Options, mut f: syn::ItemFn) -> Result<TokenStream> {
             });
         }
     }
-    for (i, input) in f.sig.inputs.iter_mut().enumerate() {
+    for (i, input) in sig.inputs.iter_mut().enumerate() {
         let pt = match input {
             syn::FnArg::Typed(pt) => pt,
             syn::FnArg::Receiver(r) => {
@@ -267,7 +296,7 @@ fn function(opts: Options, mut f: syn::ItemFn) -> Result<TokenStream> {
             ::abi_describe::Param { name: #name, ty: #ty, length_of: #length_of }
         });
     }
-    let ret = match &f.sig.output {
+    let ret = match &sig.output {
         syn::ReturnType::Default => quote!(<() as ::abi_describe::Describe>::TY),
         syn::ReturnType::Type(_, ty) => {
             if let Type::Never(n) = &**ty {
@@ -291,28 +320,20 @@ fn function(opts: Options, mut f: syn::ItemFn) -> Result<TokenStream> {
     let threading = threading_tokens(&opts.threading);
     let may_block = opts.may_block;
     let since = opt_str(&opts.since);
-    let deprecated = contract::deprecation(&f.attrs)?;
-    let name = function_const(&ident);
-    let vis = hidden_vis(&f.vis);
-    Ok(quote! {
-        #f
-
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals, deprecated)]
-        #vis const #name: ::abi_describe::Function = {
-            #(#items)*
-            ::abi_describe::Function {
-                symbol: #symbol,
-                params: &[#(#params),*],
-                ret: #ret,
-                threading: #threading,
-                may_block: #may_block,
-                may_unwind: #may_unwind,
-                since: #since,
-                deprecated: #deprecated,
-            }
-        };
-    })
+    let deprecated = contract::deprecation(attrs)?;
+    Ok(quote! {{
+        #(#items)*
+        ::abi_describe::Function {
+            symbol: #symbol,
+            params: &[#(#params),*],
+            ret: #ret,
+            threading: #threading,
+            may_block: #may_block,
+            may_unwind: #may_unwind,
+            since: #since,
+            deprecated: #deprecated,
+        }
+    }})
 }
 
 fn variable(opts: Options, s: syn::ItemStatic) -> Result<TokenStream> {

@@ -5,6 +5,7 @@ use proc_macro::TokenStream;
 
 mod contract;
 mod derive;
+mod expectation;
 mod export;
 mod library;
 
@@ -40,4 +41,16 @@ pub fn library(input: TokenStream) -> TokenStream {
 pub fn descriptor_blob(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as library::Input);
     library::expand_blob(input).into()
+}
+
+/// Derives what a host expects of a library from an `extern` block's
+/// declarations and defines it as a static blob in the host's expectation
+/// section.
+#[proc_macro_attribute]
+pub fn expectation(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = syn::parse_macro_input!(args as expectation::Args);
+    let block = syn::parse_macro_input!(item as syn::ItemForeignMod);
+    expectation::expand(args, block)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

@@ -44,6 +44,18 @@ pub use abi_describe_derive::Describe;
 /// expression, without exporting anything; takes the same input as
 /// [`library!`].
 pub use abi_describe_derive::descriptor_blob;
+/// Derives what a host expects of a library from the declarations of an
+/// `extern "C"` block: `#[abi_describe::expectation(GEO_ABI, library =
+/// "geo")]` keeps the block and defines `pub static GEO_ABI: [u8; N]`, the
+/// descriptor blob of the declared functions and statics (with the
+/// `#[derive(Describe)]` types they use), placed in the host's expectation
+/// section (ELF `.abi_expectation`, Mach-O `__DATA,__abi_expect`, PE
+/// `.abiexp`) where `abi-check check-host` finds it. The `abi-loader` crate
+/// checks a library against it before loading. Declarations take
+/// `#[abi(threading = "...", may_block, since = "...", ret(...))]` and their
+/// parameters `#[abi(...)]`, as with [`export`]; `version = "1.2.0"` gives
+/// the version the host was written against (default `0.0.0`).
+pub use abi_describe_derive::expectation;
 /// Describes an exported function, static or constant so that
 /// [`library!`] can list it; see the crate documentation for its options.
 pub use abi_describe_derive::export;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod compile_fail;
+mod expectation;
 mod library;
 mod produce;
 mod sha;

@@ -1,0 +1,232 @@
+//! Direction: which way values of each type cross the boundary, and which
+//! exported items reach a type.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use abi_descriptor::{
+    Descriptor, Index, ItemKind, ItemRef, Mutability, TypeKind, WireCall, WireRef, type_refs,
+    wire_refs,
+};
+
+/// Which way values of a type cross the boundary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(super) struct Flow {
+    /// From the host into the library (arguments, callback returns).
+    pub(super) into_library: bool,
+    /// From the library to the host (returns, out-pointers, callback arguments).
+    pub(super) out_of_library: bool,
+}
+
+impl Flow {
+    pub(super) const IN: Flow = Flow {
+        into_library: true,
+        out_of_library: false,
+    };
+    pub(super) const OUT: Flow = Flow {
+        into_library: false,
+        out_of_library: true,
+    };
+    pub(super) const BOTH: Flow = Flow {
+        into_library: true,
+        out_of_library: true,
+    };
+
+    pub(super) fn union(self, other: Flow) -> Flow {
+        Flow {
+            into_library: self.into_library || other.into_library,
+            out_of_library: self.out_of_library || other.out_of_library,
+        }
+    }
+
+    /// Across a callback, the roles swap.
+    pub(super) fn flip(self) -> Flow {
+        Flow {
+            into_library: self.out_of_library,
+            out_of_library: self.into_library,
+        }
+    }
+
+    /// The flow of a pointee: writable pointees flow both ways.
+    pub(super) fn through(self, mutability: Mutability) -> Flow {
+        match mutability {
+            Mutability::Mut => Flow::BOTH,
+            Mutability::Const => self,
+        }
+    }
+}
+
+/// Reachability over one descriptor: the flow of each type, and reverse
+/// edges to find the items that reach a type.
+pub(super) struct Reach<'a> {
+    flows: HashMap<&'a str, Flow>,
+    wire_flows: HashMap<&'a str, Flow>,
+    /// For each type (or wire type, or code table, in its own namespace):
+    /// the types and items that refer to it directly.
+    users: HashMap<Node<'a>, Vec<User<'a>>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Node<'a> {
+    Type(&'a str),
+    Wire(&'a str),
+    Codes(&'a str),
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum User<'a> {
+    Node(Node<'a>),
+    Item(ItemRef),
+}
+
+impl<'a> Reach<'a> {
+    pub(super) fn new(d: &'a Descriptor, ix: &Index<'a>) -> Reach<'a> {
+        let mut r = Reach {
+            flows: HashMap::new(),
+            wire_flows: HashMap::new(),
+            users: HashMap::new(),
+        };
+        let mut work: Vec<(&'a str, Flow)> = Vec::new();
+        let mut wire_work: Vec<(&'a str, Flow)> = Vec::new();
+        for f in &d.functions {
+            let item = ItemRef::function(&f.symbol);
+            for p in &f.params {
+                r.used_by(Node::Type(p.ty.as_str()), User::Item(item.clone()));
+                work.push((p.ty.as_str(), Flow::IN));
+            }
+            r.used_by(Node::Type(f.ret.as_str()), User::Item(item.clone()));
+            work.push((f.ret.as_str(), Flow::OUT));
+            if let Some(w) = &f.wire {
+                for (t, flow) in wire_roots(w) {
+                    r.used_by(Node::Wire(t.as_str()), User::Item(item.clone()));
+                    wire_work.push((t.as_str(), flow));
+                }
+                if let Some(c) = &w.codes {
+                    r.used_by(Node::Codes(c), User::Item(item.clone()));
+                }
+            }
+        }
+        for v in &d.variables {
+            let item = ItemRef::new(ItemKind::Variable, &v.symbol);
+            r.used_by(Node::Type(v.ty.as_str()), User::Item(item));
+            work.push((v.ty.as_str(), variable_flow(v.mutability)));
+        }
+        for c in &d.constants {
+            let item = ItemRef::new(ItemKind::Constant, &c.name);
+            r.used_by(Node::Type(c.ty.as_str()), User::Item(item));
+            work.push((c.ty.as_str(), Flow::OUT));
+        }
+        for t in &d.types {
+            for child in type_refs(&t.kind) {
+                r.used_by(Node::Type(child.as_str()), User::Node(Node::Type(&t.id)));
+            }
+        }
+        for t in &d.wire_types {
+            for child in wire_refs(&t.kind) {
+                r.used_by(Node::Wire(child.as_str()), User::Node(Node::Wire(&t.id)));
+            }
+        }
+        // Forward walk: the flow of a type is the union over all paths.
+        while let Some((id, flow)) = work.pop() {
+            let Some(def) = ix.type_def(id) else { continue };
+            let known = r.flows.entry(&def.id).or_default();
+            let merged = known.union(flow);
+            if merged == *known {
+                continue;
+            }
+            *known = merged;
+            match &def.kind {
+                TypeKind::Pointer(p) => {
+                    work.push((p.pointee.as_str(), merged.through(p.mutability)))
+                }
+                TypeKind::FunctionPointer(f) => {
+                    work.extend(f.params.iter().map(|p| (p.ty.as_str(), merged.flip())));
+                    work.push((f.ret.as_str(), merged));
+                }
+                other => work.extend(type_refs(other).map(|c| (c.as_str(), merged))),
+            }
+        }
+        while let Some((id, flow)) = wire_work.pop() {
+            let Some(def) = ix.wire_type(id) else {
+                continue;
+            };
+            let known = r.wire_flows.entry(&def.id).or_default();
+            let merged = known.union(flow);
+            if merged == *known {
+                continue;
+            }
+            *known = merged;
+            wire_work.extend(wire_refs(&def.kind).map(|c| (c.as_str(), merged)));
+        }
+        r
+    }
+
+    pub(super) fn type_flow(&self, id: &str) -> Option<Flow> {
+        self.flows.get(id).copied()
+    }
+
+    pub(super) fn wire_flow(&self, id: &str) -> Option<Flow> {
+        self.wire_flows.get(id).copied()
+    }
+
+    /// Codes flow from the library to hosts; `None` when no function uses
+    /// the table.
+    pub(super) fn code_flow(&self, id: &str) -> Option<Flow> {
+        self.users
+            .contains_key(&Node::Codes(id))
+            .then_some(Flow::OUT)
+    }
+
+    pub(super) fn used_by(&mut self, node: Node<'a>, user: User<'a>) {
+        self.users.entry(node).or_default().push(user);
+    }
+
+    /// Every item that reaches `node`, directly or through other types.
+    pub(super) fn items(
+        &self,
+        node: Node<'a>,
+        memo: &mut HashMap<Node<'a>, Vec<ItemRef>>,
+    ) -> Vec<ItemRef> {
+        if let Some(items) = memo.get(&node) {
+            return items.clone();
+        }
+        let mut items = BTreeSet::new();
+        let mut seen = HashSet::from([node]);
+        let mut work = vec![node];
+        while let Some(n) = work.pop() {
+            for user in self.users.get(&n).into_iter().flatten() {
+                match user {
+                    User::Item(item) => {
+                        items.insert(item.clone());
+                    }
+                    User::Node(parent) => {
+                        if seen.insert(*parent) {
+                            work.push(*parent);
+                        }
+                    }
+                }
+            }
+        }
+        let items: Vec<ItemRef> = items.into_iter().collect();
+        memo.insert(node, items.clone());
+        items
+    }
+}
+
+/// The flow of a variable's type: hosts read every variable and write the
+/// mutable ones.
+pub(super) fn variable_flow(mutability: Mutability) -> Flow {
+    match mutability {
+        Mutability::Const => Flow::OUT,
+        Mutability::Mut => Flow::BOTH,
+    }
+}
+
+/// The wire types a call's messages start from, with their flow.
+pub(super) fn wire_roots(w: &WireCall) -> impl Iterator<Item = (&WireRef, Flow)> {
+    w.request
+        .iter()
+        .map(|r| (r, Flow::IN))
+        .chain(w.reply.iter().map(|r| (r, Flow::OUT)))
+        .chain(w.error.iter().map(|r| (r, Flow::OUT)))
+        .chain(w.events.iter().map(|e| (&e.payload, Flow::OUT)))
+}

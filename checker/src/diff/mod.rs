@@ -1,0 +1,221 @@
+//! The diff engine: compares two descriptors and classifies every difference.
+//!
+//! [`diff`] runs the passes in order: the envelope (library and target), the
+//! items ([`items`]), the named types ([`named`], which compares types used
+//! at a site through [`types`] and [`contract`]), the wire types and code
+//! tables ([`wire`]). [`flow`] says which way each type crosses the boundary,
+//! which picks between a breaking and a compatible rule.
+
+mod contract;
+mod flow;
+mod items;
+mod named;
+mod types;
+mod wire;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use abi_descriptor::{Descriptor, Index, ItemRef, Primitive, Target};
+use serde::Serialize;
+
+use self::flow::{Flow, Node, Reach};
+use crate::report::Finding;
+use crate::rules::RuleId;
+
+/// Whose finding it is: an item's signature, or a named type (whose items
+/// are found when the finding is made).
+#[derive(Clone, Debug)]
+enum Owner<'a> {
+    Item(ItemRef),
+    Type(&'a str),
+    Wire(&'a str),
+    Codes(&'a str),
+    Library,
+}
+
+/// Compares two descriptors and returns every finding, unsorted.
+pub(crate) fn diff(old: &Descriptor, new: &Descriptor) -> Vec<Finding> {
+    let old_ix = Index::new(old);
+    let new_ix = Index::new(new);
+    let mut e = Engine {
+        old_reach: Reach::new(old, &old_ix),
+        new_reach: Reach::new(new, &new_ix),
+        old: old_ix,
+        new: new_ix,
+        findings: Vec::new(),
+        active: HashSet::new(),
+        items_memo: HashMap::new(),
+    };
+    e.envelope();
+    e.items();
+    e.named_types();
+    e.wire_types();
+    e.code_tables();
+    e.findings
+}
+
+struct Engine<'a> {
+    old: Index<'a>,
+    new: Index<'a>,
+    old_reach: Reach<'a>,
+    new_reach: Reach<'a>,
+    findings: Vec<Finding>,
+    active: HashSet<(&'a str, &'a str, Flow)>,
+    items_memo: HashMap<Node<'a>, Vec<ItemRef>>,
+}
+
+fn opt_str<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "none".to_owned(), |v| v.to_string())
+}
+
+impl<'a> Engine<'a> {
+    fn report(&mut self, rule: RuleId, owner: &Owner<'a>, path: String, detail: String) {
+        let items = match owner {
+            Owner::Item(item) => vec![item.clone()],
+            Owner::Type(id) => self.old_reach.items(Node::Type(id), &mut self.items_memo),
+            Owner::Wire(id) => self.old_reach.items(Node::Wire(id), &mut self.items_memo),
+            Owner::Codes(id) => self.old_reach.items(Node::Codes(id), &mut self.items_memo),
+            Owner::Library => Vec::new(),
+        };
+        self.findings.push(Finding::new(rule, path, detail, items));
+    }
+
+    fn envelope(&mut self) {
+        let (o, n) = (self.old.descriptor, self.new.descriptor);
+        if o.library.name != n.library.name {
+            self.report(
+                RuleId::LibraryRenamed,
+                &Owner::Library,
+                "library".to_owned(),
+                format!("`{}` -> `{}`", o.library.name, n.library.name),
+            );
+        }
+        for (field, a, b) in target_fields(&o.target, &n.target) {
+            if a != b {
+                self.report(
+                    RuleId::TargetChanged,
+                    &Owner::Library,
+                    format!("target {field}"),
+                    format!("{a} -> {b}"),
+                );
+            }
+        }
+        for (primitive, a, b) in alignment_changes(&o.target, &n.target) {
+            self.report(
+                RuleId::TargetChanged,
+                &Owner::Library,
+                format!("target alignment of `{primitive}`"),
+                format!("{a} -> {b}"),
+            );
+        }
+    }
+
+    fn metadata<T: PartialEq + std::fmt::Display>(
+        &mut self,
+        owner: &Owner<'a>,
+        path: &str,
+        since: (&Option<T>, &Option<T>),
+        deprecated: (
+            Option<&abi_descriptor::Deprecation>,
+            Option<&abi_descriptor::Deprecation>,
+        ),
+    ) {
+        match deprecated {
+            (None, Some(d)) => {
+                let note = d
+                    .note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
+                self.report(
+                    RuleId::ItemDeprecated,
+                    owner,
+                    path.to_owned(),
+                    format!("deprecated{note}"),
+                );
+            }
+            (Some(_), None) => self.report(
+                RuleId::MetadataChanged,
+                owner,
+                path.to_owned(),
+                "no longer deprecated".to_owned(),
+            ),
+            (Some(a), Some(b)) if a != b => self.report(
+                RuleId::MetadataChanged,
+                owner,
+                path.to_owned(),
+                "deprecation note changed".to_owned(),
+            ),
+            _ => {}
+        }
+        if since.0 != since.1 {
+            self.report(
+                RuleId::MetadataChanged,
+                owner,
+                path.to_owned(),
+                format!(
+                    "since {} -> {}",
+                    opt_str(since.0.as_ref()),
+                    opt_str(since.1.as_ref())
+                ),
+            );
+        }
+    }
+}
+
+/// The target fields that matter for the ABI, as text.
+fn target_fields(o: &Target, n: &Target) -> Vec<(&'static str, String, String)> {
+    vec![
+        ("triple", o.triple.clone(), n.triple.clone()),
+        (
+            "pointer_width",
+            o.pointer_width.to_string(),
+            n.pointer_width.to_string(),
+        ),
+        ("endian", spelling(&o.endian), spelling(&n.endian)),
+        ("c_int", o.c_int.to_string(), n.c_int.to_string()),
+        ("c_long", o.c_long.to_string(), n.c_long.to_string()),
+        ("size_t", o.size_t.to_string(), n.size_t.to_string()),
+        (
+            "c_char_signed",
+            o.c_char_signed.to_string(),
+            n.c_char_signed.to_string(),
+        ),
+        (
+            "default_abi",
+            spelling(&o.default_abi),
+            spelling(&n.default_abi),
+        ),
+    ]
+}
+
+/// The alignments that differ between two targets, for the primitives
+/// either overrides. An override equal to the primitive's size is no
+/// override, so it is compared as the size.
+fn alignment_changes(o: &Target, n: &Target) -> Vec<(Primitive, u64, u64)> {
+    let align = |t: &Target, p: Primitive| {
+        t.primitive_align
+            .get(&p)
+            .map_or_else(|| p.size(t.pointer_width), |&a| u64::from(a))
+    };
+    let primitives: BTreeSet<Primitive> = o
+        .primitive_align
+        .keys()
+        .chain(n.primitive_align.keys())
+        .copied()
+        .collect();
+    primitives
+        .into_iter()
+        .map(|p| (p, align(o, p), align(n, p)))
+        .filter(|(_, a, b)| a != b)
+        .collect()
+}
+
+/// How a closed value is spelled in the descriptor: `call_scoped`, `sysv64`.
+fn spelling<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(e) => format!("<{e}>"),
+    }
+}

@@ -1,0 +1,546 @@
+//! Checking a library against what a host expects of it: the check the
+//! `abi-loader` crate makes before it loads a library, and that
+//! `abi-check check-host` makes in CI without running either side.
+//!
+//! A host states its expectation as a descriptor: the one it was built
+//! against, or one generated from its own declarations, narrowed to the
+//! items it uses. [`check_host`] narrows the library's descriptor to the
+//! same items, compares the two with the rule engine of [`compare`]
+//! (old = what the host expects, new = the library), and refuses the library
+//! on every finding that [`refuses`]. Items the host does not use are not
+//! looked at: a library may break an unrelated function and still serve
+//! this host.
+//!
+//! Hosts carry expectations in a dedicated section ([`EXPECTATION_SECTION`]
+//! on ELF); [`read_expectations`] reads them statically.
+
+use std::path::{Path, PathBuf};
+
+use abi_descriptor::{
+    BLOB_HEADER_LEN, BlobHeader, DecodeError, Descriptor, EncodeError, Fingerprint, ItemKind,
+    ItemRef, Limits, ValidationErrors,
+};
+use object::read::ReadCache;
+use object::{FileKind, Object, ObjectSection};
+
+use crate::read::{LibraryFile, ReadError, read_descriptor};
+use crate::report::{Finding, Side};
+use crate::rules::{Bump, Level, RuleId};
+use crate::verify::verify;
+
+/// The ELF section a host's expectations are placed in.
+pub const EXPECTATION_SECTION: &str = ".abi_expectation";
+/// The Mach-O section (in segment `__DATA`) a host's expectations are placed in.
+pub const EXPECTATION_MACHO_SECTION: &str = "__abi_expect";
+/// The PE section a host's expectations are placed in.
+pub const EXPECTATION_PE_SECTION: &str = ".abiexp";
+
+/// Whether `finding`, made between what a host expects (old) and a library
+/// (new), makes the host refuse the library: a finding at level `deny` whose
+/// rule requires a major release. Version numbers play no part (the host
+/// checks compatibility, not release hygiene), so the SONAME rules never
+/// refuse; nor do additions (minor), metadata changes (none) or rules at
+/// `warn` and `allow`, such as a renamed library or an added union member.
+///
+/// Findings come from [`compare`](crate::compare) at the rules' default
+/// levels; which way a type crosses the boundary is decided on the narrowed
+/// descriptors, so an enum the host only passes in may gain variants while
+/// one the library returns to the host may not (unless it is open).
+pub fn refuses(finding: &Finding) -> bool {
+    finding.level == Level::Deny
+        && finding.bump == Bump::Major
+        && !matches!(
+            finding.rule,
+            RuleId::SonameUnchanged | RuleId::SonameChanged
+        )
+}
+
+/// The result of checking a library against a host's expectation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HostCheck {
+    /// What the host was built against.
+    pub expected: Side,
+    /// The library.
+    pub library: Side,
+    /// The items the host expects (and the release functions their pointers
+    /// name), in descriptor order.
+    pub items: Vec<ItemRef>,
+    /// Whether the library's fingerprint of every expected item equals the
+    /// host's: then nothing changed for this host and no diff was run.
+    pub fingerprints_match: bool,
+    /// Every finding among the host's items, refusing or not (none when
+    /// the fingerprints match).
+    pub findings: Vec<Finding>,
+    /// Ways in which the library's descriptor does not describe the file it
+    /// was read from (wrong architecture, a described function that is not
+    /// exported, no `_abi_descriptor` function); empty when no file was
+    /// checked.
+    pub file_problems: Vec<String>,
+}
+
+impl HostCheck {
+    /// Whether the host may use the library: no file problem and no
+    /// refusing finding.
+    pub fn accepted(&self) -> bool {
+        self.file_problems.is_empty() && !self.findings.iter().any(refuses)
+    }
+
+    /// The findings that refuse the library.
+    pub fn refusals(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| refuses(f))
+    }
+
+    /// Why the library is refused, for people: a headline, one line per file
+    /// problem and per refusing finding (rule id, where, expected -> found,
+    /// and the items it reaches), and what to do. `library` names the file.
+    pub fn explain(&self, library: &str) -> String {
+        use std::fmt::Write;
+        let (e, l) = (&self.expected, &self.library);
+        let refusals: Vec<&Finding> = self.refusals().collect();
+        let count = self.file_problems.len() + refusals.len();
+        let mut out = format!(
+            "`{library}` ({} {}): does not provide what this host was built against ({} {}), {count} incompatibilit{}",
+            l.name,
+            l.version,
+            e.name,
+            e.version,
+            if count == 1 { "y" } else { "ies" }
+        );
+        for p in &self.file_problems {
+            let _ = write!(out, "\n  - {p}");
+        }
+        if !refusals.is_empty() {
+            out.push_str("\n  (rule: where: expected -> found)");
+        }
+        for f in refusals {
+            let _ = write!(out, "\n  - {}: {}: {}", f.rule, f.path, f.detail);
+            let reached: Vec<String> = f
+                .items
+                .iter()
+                .filter(|i| i.to_string() != f.path)
+                .map(ToString::to_string)
+                .collect();
+            if !reached.is_empty() {
+                let _ = write!(out, " (used by {})", reached.join(", "));
+            }
+        }
+        // Expectations derived from declarations name no version (0.0.0).
+        let pin = if e.version == semver::Version::new(0, 0, 0) {
+            format!(
+                "pin {} to a release that provides what the host declares",
+                e.name
+            )
+        } else {
+            format!("pin {} to a release compatible with {}", e.name, e.version)
+        };
+        if self.file_problems.is_empty() {
+            let _ = write!(
+                out,
+                "\nrebuild the host against {} {}, or {pin}",
+                l.name, l.version
+            );
+        } else {
+            let _ = write!(
+                out,
+                "\nthe library's descriptor does not describe the file: rebuild the library, or {pin}"
+            );
+        }
+        out
+    }
+}
+
+/// Every item of `d`, in table order.
+pub fn items_of(d: &Descriptor) -> Vec<ItemRef> {
+    d.functions
+        .iter()
+        .map(|f| ItemRef::function(&f.symbol))
+        .chain(
+            d.variables
+                .iter()
+                .map(|v| ItemRef::new(ItemKind::Variable, &v.symbol)),
+        )
+        .chain(
+            d.constants
+                .iter()
+                .map(|c| ItemRef::new(ItemKind::Constant, &c.name)),
+        )
+        .collect()
+}
+
+/// Checks `library` against what a host `expected`, for the items of
+/// `expected` only. When the library's fingerprint of every one of them
+/// equals the host's, the check ends there (nothing the host uses changed);
+/// otherwise both descriptors are narrowed to those items and compared,
+/// old = `expected`, new = `library`. See [`refuses`] for which findings
+/// refuse.
+///
+/// ```
+/// use abi_check::{check_host, RuleId};
+/// use abi_descriptor::{Descriptor, ItemRef};
+///
+/// let v1 = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+/// let v2 = Descriptor::from_json(include_str!("../../examples/libtile/v2.json"))?;
+///
+/// // A host that only formats names does not care that `TileInfo` changed.
+/// let host = v1.narrowed(&[ItemRef::function("tile_format_name")]);
+/// assert!(check_host(&host, &v2)?.accepted());
+///
+/// // One that renders tiles does.
+/// let host = v1.narrowed(&[ItemRef::function("tile_render")]);
+/// let check = check_host(&host, &v2)?;
+/// assert!(!check.accepted());
+/// assert!(check.refusals().any(|f| f.rule == RuleId::FieldOffsetChanged));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_host(expected: &Descriptor, library: &Descriptor) -> Result<HostCheck, EncodeError> {
+    let items = items_of(expected);
+    let expected = expected.narrowed(&items);
+    // Narrowing may add release functions; they are expected too.
+    let items = items_of(&expected);
+    let narrowed = library.narrowed(&items);
+    let mine = expected.fingerprints()?;
+    let theirs = narrowed.fingerprints()?;
+    let fingerprints_match = items.iter().all(|i| {
+        mine.items
+            .get(i)
+            .is_some_and(|f| theirs.items.get(i) == Some(f))
+    });
+    let findings = if fingerprints_match {
+        Vec::new()
+    } else {
+        crate::compare(&expected, &narrowed)?.findings
+    };
+    Ok(HostCheck {
+        expected: Side::of(&expected, Fingerprint::of_bytes(&expected.to_cbor()?)),
+        library: Side::of(library, Fingerprint::of_bytes(&library.to_cbor()?)),
+        items,
+        fingerprints_match,
+        findings,
+        file_problems: Vec::new(),
+    })
+}
+
+/// [`check_host`] for a library read from a file (`descriptor` is the
+/// file's own, from [`LibraryFile::descriptor`]), which also checks that the
+/// descriptor describes the file as far as the host is concerned: the checks
+/// of [`verify`] on the narrowed descriptor (the `_abi_descriptor` function,
+/// architecture, pointer width, byte order, and that every expected item is
+/// exported with the right kind). The SONAME is not checked: like the
+/// version, it is a matter of releases, not of what the host can call.
+pub fn check_host_file(
+    expected: &Descriptor,
+    file: &LibraryFile,
+    descriptor: &Descriptor,
+) -> Result<HostCheck, EncodeError> {
+    let mut check = check_host(expected, descriptor)?;
+    let mut narrowed = descriptor.narrowed(&check.items);
+    // The SONAME is release hygiene, like the version: a host loads a file.
+    narrowed.library.soname = None;
+    check.file_problems = verify(file, &narrowed).problems;
+    Ok(check)
+}
+
+/// A host's expectations could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExpectationError {
+    /// The file is not a binary, and not a readable descriptor file either.
+    #[error(transparent)]
+    Descriptor(#[from] ReadError),
+    /// The file could not be opened or read.
+    #[error("cannot read `{path}`")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is a binary whose headers cannot be parsed.
+    #[error("`{path}` is not a readable executable or library")]
+    Object {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: object::Error,
+    },
+    /// The binary has no expectation section, or an empty one.
+    #[error(
+        "`{path}` embeds no expectation: no `{section}` section (declare the host's expectation with `#[abi_describe::expectation]`, or pass the descriptor it was built against)"
+    )]
+    NoExpectation {
+        /// The file.
+        path: PathBuf,
+        /// The section looked for.
+        section: &'static str,
+    },
+    /// An expectation in the section does not decode.
+    #[error(
+        "`{path}`: expectation {index} in section `{section}` (at offset {offset:#x}) is not readable"
+    )]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// The section.
+        section: &'static str,
+        /// Which expectation (from 0).
+        index: usize,
+        /// Its offset in the section.
+        offset: usize,
+        /// The cause.
+        #[source]
+        source: Box<DecodeError>,
+    },
+    /// An expectation decodes but is not a valid descriptor.
+    #[error("`{path}`: expectation {index} in section `{section}` is not a valid descriptor")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The section.
+        section: &'static str,
+        /// Which expectation (from 0).
+        index: usize,
+        /// Every problem.
+        #[source]
+        source: ValidationErrors,
+    },
+}
+
+/// Reads what the host `path` expects of the libraries it loads, without
+/// running it: every blob in its expectation section ([`EXPECTATION_SECTION`]
+/// on ELF, `__DATA,`[`EXPECTATION_MACHO_SECTION`] on Mach-O,
+/// [`EXPECTATION_PE_SECTION`] on PE), one per library the host declares.
+/// The section holds blobs back to back; zero bytes between them (padding)
+/// are skipped. A file that is not a binary is read as a descriptor file
+/// (blob, CBOR or JSON): the descriptor a host was built against.
+pub fn read_expectations(path: &Path) -> Result<Vec<Descriptor>, ExpectationError> {
+    let io = |source| ExpectationError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let cache = ReadCache::new(file);
+    let section_name = match FileKind::parse(&cache) {
+        Ok(FileKind::Elf32 | FileKind::Elf64) => EXPECTATION_SECTION,
+        Ok(FileKind::MachO32 | FileKind::MachO64) => EXPECTATION_MACHO_SECTION,
+        Ok(FileKind::Pe32 | FileKind::Pe64) => EXPECTATION_PE_SECTION,
+        _ => return Ok(vec![read_descriptor(path)?]),
+    };
+    let obj = object::File::parse(&cache).map_err(|source| ExpectationError::Object {
+        path: path.to_owned(),
+        source,
+    })?;
+    let none = || ExpectationError::NoExpectation {
+        path: path.to_owned(),
+        section: section_name,
+    };
+    let section = obj.section_by_name(section_name).ok_or_else(none)?;
+    let data = section.data().map_err(|source| ExpectationError::Object {
+        path: path.to_owned(),
+        source,
+    })?;
+    let out = split_blobs(data).map_err(|(index, offset, source)| ExpectationError::Decode {
+        path: path.to_owned(),
+        section: section_name,
+        index,
+        offset,
+        source: Box::new(source),
+    })?;
+    if out.is_empty() {
+        return Err(none());
+    }
+    for (index, d) in out.iter().enumerate() {
+        d.validate().map_err(|source| ExpectationError::Invalid {
+            path: path.to_owned(),
+            section: section_name,
+            index,
+            source,
+        })?;
+    }
+    Ok(out)
+}
+
+/// Decodes the blobs laid back to back in `data`, skipping zero bytes
+/// between them; an error says which blob, at which offset.
+fn split_blobs(data: &[u8]) -> Result<Vec<Descriptor>, (usize, usize, DecodeError)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < data.len() {
+        if data[at] == 0 {
+            at += 1;
+            continue;
+        }
+        let index = out.len();
+        let rest = &data[at..];
+        let header = BlobHeader::parse(rest).map_err(|e| (index, at, e))?;
+        let len = header.total_len();
+        if header.body_len as usize > Limits::DEFAULT.max_bytes {
+            return Err((
+                index,
+                at,
+                DecodeError::TooLarge {
+                    size: header.body_len as usize,
+                    limit: Limits::DEFAULT.max_bytes,
+                },
+            ));
+        }
+        let Some(blob) = usize::try_from(len).ok().and_then(|n| rest.get(..n)) else {
+            return Err((
+                index,
+                at,
+                DecodeError::Truncated {
+                    needed: len,
+                    available: rest.len(),
+                },
+            ));
+        };
+        out.push(Descriptor::from_blob(blob).map_err(|e| (index, at, e))?);
+        at += blob.len().max(BLOB_HEADER_LEN);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn v1() -> Descriptor {
+        Descriptor::from_json(include_str!("../../examples/libtile/v1.json")).unwrap()
+    }
+
+    fn v2() -> Descriptor {
+        Descriptor::from_json(include_str!("../../examples/libtile/v2.json")).unwrap()
+    }
+
+    #[test]
+    fn the_same_library_takes_the_fast_path() {
+        let check = check_host(&v1(), &v1()).unwrap();
+        assert!(check.fingerprints_match);
+        assert!(check.findings.is_empty());
+        assert!(check.accepted());
+        assert_eq!(check.items.len(), items_of(&v1()).len());
+    }
+
+    #[test]
+    fn additions_are_accepted_after_a_diff() {
+        let host = v1().narrowed(&[ItemRef::function("tile_format_name")]);
+        let mut lib = v1();
+        lib.library.version = semver::Version::new(1, 5, 0);
+        let mut added = lib.functions[0].clone();
+        added.symbol = "tile_new_thing".into();
+        lib.functions.push(added);
+        // An exhaustive enum the host only passes in gains a variant.
+        let format = lib.types.iter_mut().find(|t| t.id == "TileFormat").unwrap();
+        let abi_descriptor::TypeKind::Enum(e) = &mut format.kind else {
+            panic!("TileFormat is an enum")
+        };
+        let mut avif = e.variants[0].clone();
+        avif.name = "TILE_FORMAT_AVIF".into();
+        avif.value = 2.into();
+        e.variants.push(avif);
+        let check = check_host(&host, &lib).unwrap();
+        assert!(!check.fingerprints_match);
+        assert!(
+            check
+                .findings
+                .iter()
+                .any(|f| f.rule == RuleId::EnumVariantAdded),
+            "{:?}",
+            check.findings
+        );
+        assert!(check.accepted(), "{}", check.explain("libtile.so"));
+        // The new function is not among the host's items.
+        assert!(
+            !check
+                .findings
+                .iter()
+                .any(|f| f.rule == RuleId::FunctionAdded)
+        );
+    }
+
+    #[test]
+    fn a_missing_function_is_refused_and_explained() {
+        let mut lib = v1();
+        lib.functions.retain(|f| f.symbol != "tile_cache_close");
+        let check = check_host(&v1(), &lib).unwrap();
+        assert!(!check.accepted());
+        let refusals: Vec<_> = check.refusals().collect();
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert_eq!(refusals[0].rule, RuleId::FunctionRemoved);
+        let text = check.explain("libtile.so");
+        assert!(
+            text.contains("function_removed: function `tile_cache_close`: removed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("rebuild the host against tile 1.4.0, or pin tile"),
+            "{text}"
+        );
+        // An expectation that names no version (declarations) says so.
+        let mut declared = v1();
+        declared.library.version = semver::Version::new(0, 0, 0);
+        let text = check_host(&declared, &lib).unwrap().explain("libtile.so");
+        assert!(
+            text.ends_with("or pin tile to a release that provides what the host declares"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn only_the_hosts_items_are_judged() {
+        let host = v1().narrowed(&[ItemRef::function("tile_render")]);
+        let check = check_host(&host, &v2()).unwrap();
+        assert!(!check.accepted());
+        for f in check.refusals() {
+            assert!(
+                f.items.is_empty() || f.items.iter().any(|i| check.items.contains(i)),
+                "{f:?} reaches none of the host's items"
+            );
+        }
+    }
+
+    #[test]
+    fn soname_and_version_rules_never_refuse() {
+        for rule in [RuleId::SonameUnchanged, RuleId::SonameChanged] {
+            let f = Finding::new(rule, "library".into(), String::new(), Vec::new());
+            assert!(!refuses(&f));
+        }
+        let f = Finding::new(
+            RuleId::FunctionRemoved,
+            "function `f`".into(),
+            "removed".into(),
+            Vec::new(),
+        );
+        assert!(refuses(&f));
+        let f = Finding::new(
+            RuleId::FunctionAdded,
+            "function `f`".into(),
+            "added".into(),
+            Vec::new(),
+        );
+        assert!(!refuses(&f));
+    }
+
+    #[test]
+    fn blobs_back_to_back_with_padding() {
+        let a = v1().narrowed(&[ItemRef::function("tile_format_name")]);
+        let b = v2();
+        let mut data = a.to_blob().unwrap();
+        data.extend([0, 0, 0]);
+        data.extend(b.to_blob().unwrap());
+        data.extend([0; 5]);
+        let got = split_blobs(&data).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].functions.len(), 1);
+        assert_eq!(got[1].library.version, b.library.version);
+
+        let mut bad = a.to_blob().unwrap();
+        bad.extend(b"garbage!");
+        let (index, offset, _) = split_blobs(&bad).unwrap_err();
+        assert_eq!((index, offset), (1, a.to_blob().unwrap().len()));
+    }
+}

@@ -1,0 +1,318 @@
+//! Narrowing a descriptor to some of its items: what a host that uses only
+//! those items depends on.
+
+use std::collections::{BTreeSet, HashSet};
+
+use crate::fingerprint::{ItemKind, ItemRef, type_refs, wire_refs};
+use crate::index::Index;
+use crate::model::{Descriptor, Function, Ownership, TypeKind};
+
+impl Descriptor {
+    /// This descriptor with only the listed items and what they reach: the
+    /// functions, variables and constants named in `items` (names that are
+    /// not in the descriptor are skipped), every type, wire type and code
+    /// table they reach, and the functions that release pointers they reach
+    /// (`caller_owned` ownership names one), with what those reach in turn.
+    /// The envelope (format, library, producer, target) is kept as is, and
+    /// the tables keep their order.
+    ///
+    /// A narrowed valid descriptor is valid: every reference it holds is
+    /// kept with it.
+    ///
+    /// ```
+    /// use abi_descriptor::{Descriptor, ItemRef};
+    ///
+    /// let full = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// let narrow = full.narrowed(&[ItemRef::function("tile_format_name")]);
+    /// assert_eq!(narrow.functions.len(), 1);
+    /// // `TileFormat` and the `path` buffer it returns; none of the other types.
+    /// let mut ids: Vec<&str> = narrow.types.iter().map(|t| t.id.as_str()).collect();
+    /// ids.sort_unstable();
+    /// assert_eq!(ids, ["TileFormat", "path"]);
+    /// narrow.validate()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn narrowed(&self, items: &[ItemRef]) -> Descriptor {
+        let ix = Index::new(self);
+        let mut functions: BTreeSet<&str> = BTreeSet::new();
+        let mut variables: HashSet<&str> = HashSet::new();
+        let mut constants: HashSet<&str> = HashSet::new();
+        let mut reach = Reach::default();
+        let mut pending: Vec<&Function> = Vec::new();
+        for item in items {
+            match item.kind {
+                ItemKind::Function => {
+                    if let Some(f) = ix.function(&item.name)
+                        && functions.insert(f.symbol.as_str())
+                    {
+                        pending.push(f);
+                    }
+                }
+                ItemKind::Variable => {
+                    if let Some(v) = self.variables.iter().find(|v| v.symbol == item.name)
+                        && variables.insert(v.symbol.as_str())
+                    {
+                        reach.ty(&ix, v.ty.as_str());
+                    }
+                }
+                ItemKind::Constant => {
+                    if let Some(c) = self.constants.iter().find(|c| c.name == item.name)
+                        && constants.insert(c.name.as_str())
+                    {
+                        reach.ty(&ix, c.ty.as_str());
+                    }
+                }
+            }
+        }
+        // Functions and the release functions their types name, until no
+        // new function turns up.
+        loop {
+            for f in pending.drain(..) {
+                reach.function(&ix, f);
+            }
+            for free in std::mem::take(&mut reach.frees) {
+                if let Some(f) = ix.function(free)
+                    && functions.insert(f.symbol.as_str())
+                {
+                    pending.push(f);
+                }
+            }
+            if pending.is_empty() {
+                break;
+            }
+        }
+        Descriptor {
+            format: self.format,
+            library: self.library.clone(),
+            producer: self.producer.clone(),
+            target: self.target.clone(),
+            types: self
+                .types
+                .iter()
+                .filter(|t| reach.types.contains(t.id.as_str()))
+                .cloned()
+                .collect(),
+            functions: self
+                .functions
+                .iter()
+                .filter(|f| functions.contains(f.symbol.as_str()))
+                .cloned()
+                .collect(),
+            variables: self
+                .variables
+                .iter()
+                .filter(|v| variables.contains(v.symbol.as_str()))
+                .cloned()
+                .collect(),
+            constants: self
+                .constants
+                .iter()
+                .filter(|c| constants.contains(c.name.as_str()))
+                .cloned()
+                .collect(),
+            wire_types: self
+                .wire_types
+                .iter()
+                .filter(|t| reach.wire_types.contains(t.id.as_str()))
+                .cloned()
+                .collect(),
+            code_tables: self
+                .code_tables
+                .iter()
+                .filter(|t| reach.code_tables.contains(t.id.as_str()))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// What the kept items reach so far.
+#[derive(Default)]
+struct Reach<'a> {
+    types: HashSet<&'a str>,
+    wire_types: HashSet<&'a str>,
+    code_tables: HashSet<&'a str>,
+    /// Release functions named by reached types, not yet followed.
+    frees: Vec<&'a str>,
+}
+
+impl<'a> Reach<'a> {
+    fn function(&mut self, ix: &Index<'a>, f: &'a Function) {
+        for p in &f.params {
+            self.ty(ix, p.ty.as_str());
+        }
+        self.ty(ix, f.ret.as_str());
+        if let Some(w) = &f.wire {
+            let payloads = w
+                .request
+                .iter()
+                .chain(&w.reply)
+                .chain(&w.error)
+                .chain(w.events.iter().map(|e| &e.payload));
+            for r in payloads {
+                self.wire(ix, r.as_str());
+            }
+            if let Some(codes) = &w.codes
+                && ix.code_table(codes).is_some()
+            {
+                self.code_tables.insert(codes);
+            }
+        }
+    }
+
+    /// Marks `id` and everything it reaches (an explicit stack: type graphs
+    /// may be deep and cyclic).
+    fn ty(&mut self, ix: &Index<'a>, id: &'a str) {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            let Some(def) = ix.type_def(id) else {
+                continue; // a primitive, or a dangling reference
+            };
+            if !self.types.insert(def.id.as_str()) {
+                continue;
+            }
+            let ownership = match &def.kind {
+                TypeKind::Pointer(p) => Some(&p.ownership),
+                TypeKind::Buffer(b) => Some(&b.ownership),
+                _ => None,
+            };
+            if let Some(Ownership::CallerOwned { free }) = ownership {
+                self.frees.push(free);
+            }
+            stack.extend(type_refs(&def.kind).map(|r| r.as_str()));
+        }
+    }
+
+    fn wire(&mut self, ix: &Index<'a>, id: &'a str) {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            let Some(def) = ix.wire_type(id) else {
+                continue;
+            };
+            if self.wire_types.insert(def.id.as_str()) {
+                stack.extend(wire_refs(&def.kind).map(|r| r.as_str()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn tile() -> Descriptor {
+        Descriptor::from_json(include_str!("../../examples/libtile/v1.json")).unwrap()
+    }
+
+    fn ids(d: &Descriptor) -> Vec<&str> {
+        let mut v: Vec<&str> = d.types.iter().map(|t| t.id.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn keeps_the_listed_items_and_what_they_reach() {
+        let full = tile();
+        for f in &full.functions {
+            let narrow = full.narrowed(&[ItemRef::function(&f.symbol)]);
+            narrow
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", f.symbol));
+            assert!(narrow.functions.iter().any(|g| g.symbol == f.symbol));
+            assert!(narrow.variables.is_empty() && narrow.constants.is_empty());
+            // Every type the function names directly is kept.
+            for r in f.params.iter().map(|p| &p.ty).chain([&f.ret]) {
+                if r.primitive().is_none() {
+                    assert!(ids(&narrow).contains(&r.as_str()), "{}: {r}", f.symbol);
+                }
+            }
+            assert_eq!(narrow.library, full.library);
+            assert_eq!(narrow.target, full.target);
+        }
+    }
+
+    #[test]
+    fn every_item_gives_the_whole_descriptor() {
+        let full = tile();
+        let all: Vec<ItemRef> = full
+            .functions
+            .iter()
+            .map(|f| ItemRef::function(&f.symbol))
+            .chain(
+                full.variables
+                    .iter()
+                    .map(|v| ItemRef::new(ItemKind::Variable, &v.symbol)),
+            )
+            .chain(
+                full.constants
+                    .iter()
+                    .map(|c| ItemRef::new(ItemKind::Constant, &c.name)),
+            )
+            .collect();
+        let narrow = full.narrowed(&all);
+        assert_eq!(narrow.functions, full.functions);
+        assert_eq!(narrow.variables, full.variables);
+        assert_eq!(narrow.constants, full.constants);
+        // Types no item reaches are dropped; the rest stay in order.
+        let kept: Vec<&str> = narrow.types.iter().map(|t| t.id.as_str()).collect();
+        let ordered: Vec<&str> = full
+            .types
+            .iter()
+            .map(|t| t.id.as_str())
+            .filter(|id| kept.contains(id))
+            .collect();
+        assert_eq!(kept, ordered);
+    }
+
+    #[test]
+    fn unknown_items_are_skipped_and_nothing_is_kept() {
+        let narrow = tile().narrowed(&[ItemRef::function("no_such_function")]);
+        assert!(narrow.functions.is_empty());
+        assert!(narrow.types.is_empty());
+        narrow.validate().unwrap();
+    }
+
+    #[test]
+    fn release_functions_come_with_the_pointers_they_free() {
+        let json = r#"{
+          "format": "1.0",
+          "library": { "name": "buf", "version": "1.0.0" },
+          "producer": { "language": "c", "tool": "hand", "version": "1" },
+          "target": {
+            "triple": "x86_64-unknown-linux-gnu", "pointer_width": 64, "endian": "little",
+            "c_int": 4, "c_long": 8, "size_t": 8, "c_char_signed": true, "default_abi": "sysv64"
+          },
+          "types": [
+            { "id": "Buf", "kind": "opaque" },
+            { "id": "Node", "kind": "struct", "size": 8, "align": 8, "fields": [
+              { "name": "next", "type": "*mut Node", "offset": 0 } ] },
+            { "id": "*mut Node", "kind": "pointer", "pointee": "Node", "mutability": "mut", "nullable": true },
+            { "id": "*mut Buf", "kind": "pointer", "pointee": "Buf", "mutability": "mut", "nullable": true },
+            { "id": "*mut Buf (owned)", "kind": "pointer", "pointee": "Buf", "mutability": "mut",
+              "ownership": { "caller_owned": { "free": "buf_free" } } },
+            { "id": "Unused", "kind": "opaque" }
+          ],
+          "functions": [
+            { "symbol": "buf_new", "return": "*mut Buf (owned)" },
+            { "symbol": "buf_free", "params": [ { "name": "b", "type": "*mut Buf" } ] },
+            { "symbol": "buf_len", "params": [ { "name": "b", "type": "*mut Buf" } ], "return": "usize" },
+            { "symbol": "node_walk", "params": [ { "name": "n", "type": "*mut Node" } ] }
+          ]
+        }"#;
+        let full = Descriptor::from_json(json).unwrap();
+        full.validate().unwrap();
+
+        let narrow = full.narrowed(&[ItemRef::function("buf_new")]);
+        narrow.validate().unwrap();
+        let symbols: Vec<&str> = narrow.functions.iter().map(|f| f.symbol.as_str()).collect();
+        assert_eq!(symbols, ["buf_new", "buf_free"]);
+        assert_eq!(ids(&narrow), ["*mut Buf", "*mut Buf (owned)", "Buf"]);
+
+        // A cycle through a pointer is followed once.
+        let narrow = full.narrowed(&[ItemRef::function("node_walk")]);
+        assert_eq!(ids(&narrow), ["*mut Node", "Node"]);
+        narrow.validate().unwrap();
+    }
+}
