@@ -5,6 +5,7 @@
 mod cli;
 mod example;
 mod listing;
+mod properties;
 mod read;
 mod reports;
 mod rules;

@@ -8,5 +8,6 @@ mod examples;
 mod fixtures_native;
 mod header;
 mod loader;
+mod malformed;
 mod rust_producer;
 mod support;
