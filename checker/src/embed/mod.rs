@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use abi_descriptor::{
-    ConstValue, Descriptor, EncodeError, Fingerprint, Index, Target, TypeDef, TypeKind,
+    ConstValue, Descriptor, EncodeError, ExtensibleType, Fingerprint, Index, StructType, Target,
+    TypeDef, TypeKind,
 };
 
 /// The language of the generated source file.
@@ -308,18 +309,21 @@ impl<'a> Plan<'a> {
         for def in &d.types {
             let (size, align, fields): (Option<u64>, Option<u64>, Vec<(&str, u64, _)>) =
                 match &def.kind {
-                    TypeKind::Struct(s) => (
-                        Some(s.size),
-                        Some(s.align),
-                        s.fields
-                            .iter()
-                            .map(|f| (f.name.as_str(), f.offset, &f.ty))
-                            .collect(),
-                    ),
-                    TypeKind::Extensible(s) => (
-                        Some(s.size),
-                        Some(s.align),
-                        s.fields
+                    TypeKind::Struct(StructType {
+                        size,
+                        align,
+                        fields,
+                        ..
+                    })
+                    | TypeKind::Extensible(ExtensibleType {
+                        size,
+                        align,
+                        fields,
+                        ..
+                    }) => (
+                        Some(*size),
+                        Some(*align),
+                        fields
                             .iter()
                             .map(|f| (f.name.as_str(), f.offset, &f.ty))
                             .collect(),

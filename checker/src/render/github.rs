@@ -2,6 +2,7 @@
 //! `::warning` or `::notice`), one for the verdict, and a plain summary
 //! line for the log.
 
+use super::needs;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -22,8 +23,11 @@ pub(super) fn render(report: &Report, new_file: Option<&Path>) -> String {
         };
         let rule = f.rule.rule();
         let mut message = format!(
-            "{}: {}\n{} (needs a {} release)",
-            f.path, f.detail, rule.name, f.bump
+            "{}: {}\n{} ({})",
+            f.path,
+            f.detail,
+            rule.name,
+            needs(f.bump)
         );
         let items = reached(f);
         if !items.is_empty() {

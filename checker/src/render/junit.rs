@@ -2,6 +2,7 @@
 //! the finding fails the check) and a last test case for the version: it
 //! fails when the report is incompatible.
 
+use super::needs;
 use std::fmt::Write as _;
 
 use super::{abbreviate, label, reached};
@@ -50,12 +51,12 @@ pub(super) fn render(report: &Report) -> String {
         let rule = f.rule.rule();
         let name = format!("{}: {}", f.path, f.detail);
         let mut body = format!(
-            "{}[{}]: {}\n{} (needs a {} release)\n",
+            "{}[{}]: {}\n{} ({})\n",
             label(f.level),
             f.rule,
             name,
             rule.name,
-            f.bump
+            needs(f.bump)
         );
         let items = reached(f);
         if !items.is_empty() {
@@ -79,7 +80,7 @@ pub(super) fn render(report: &Report) -> String {
                 out,
                 "      <failure type=\"{}\" message=\"{}\">{}\n{}</failure>",
                 f.rule,
-                attr(&format!("{} (needs a {} release)", rule.name, f.bump)),
+                attr(&format!("{} ({})", rule.name, needs(f.bump))),
                 text(&body),
                 text(rule.explanation)
             );

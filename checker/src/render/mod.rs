@@ -195,6 +195,15 @@ fn slashed(path: &Path) -> String {
     }
 }
 
+/// What a finding's bump asks of the release: "needs a major release", or
+/// "needs no release" for changes no version number has to record.
+pub(crate) fn needs(bump: crate::Bump) -> String {
+    match bump {
+        crate::Bump::None => "needs no release".to_owned(),
+        bump => format!("needs a {bump} release"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! reaches are related locations, and the new release's file, when known, is
 //! the physical location.
 
+use super::needs;
 use std::path::Path;
 
 use serde::Serialize;
@@ -278,8 +279,11 @@ fn result(report: &Report, f: &Finding, rule_index: usize, uri: Option<&str>) ->
     let fails = f.fails(report.version_change.bump());
     let rule = f.rule.rule();
     let mut text = format!(
-        "{}: {} ({}; needs a {} release)",
-        f.path, f.detail, rule.name, f.bump
+        "{}: {} ({}; {})",
+        f.path,
+        f.detail,
+        rule.name,
+        needs(f.bump)
     );
     let items = reached(f);
     if !items.is_empty() {

@@ -1,6 +1,7 @@
 //! The text report: one block per finding, the summary and the verdict,
 //! optionally coloured with ANSI escapes.
 
+use super::needs;
 use std::fmt::Write as _;
 
 use super::{abbreviate, counts, label, reached};
@@ -52,12 +53,7 @@ pub(super) fn render(report: &Report, color: bool) -> String {
             f.path,
             f.detail
         );
-        let _ = writeln!(
-            out,
-            "  {eq} {} (needs a {} release)",
-            f.rule.rule().name,
-            f.bump
-        );
+        let _ = writeln!(out, "  {eq} {} ({})", f.rule.rule().name, needs(f.bump));
         let items = reached(f);
         if !items.is_empty() {
             let _ = writeln!(out, "  {eq} reaches: {}", abbreviate(&items, 6));

@@ -1,0 +1,94 @@
+//! Times opening a library three ways, each open followed by a close (so
+//! that every open really loads the file):
+//!
+//! - `plain`: `libloading::Library::new`, no check;
+//! - `fast`: `abi_loader::Library::open` with the library's own descriptor
+//!   as the expectation, so every expected item's fingerprint matches and no
+//!   structural comparison is made;
+//! - `full`: `abi_loader::Library::open` with an expectation whose every
+//!   function differs compatibly from the library's, so the fingerprints do
+//!   not match and the whole descriptor is compared.
+//!
+//! ```text
+//! abi-loader-bench LIB FAST_EXPECTATION FULL_EXPECTATION ITERATIONS
+//! ```
+//!
+//! Prints one JSON object: per mode, the median, mean and minimum time of an
+//! open in microseconds (the close is not timed).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use abi_loader::{Expectation, Library};
+use serde_json::json;
+
+fn stats(mut times: Vec<Duration>) -> serde_json::Value {
+    times.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let mean = times.iter().map(|d| us(*d)).sum::<f64>() / times.len() as f64;
+    json!({
+        "median_us": us(times[times.len() / 2]),
+        "mean_us": mean,
+        "min_us": us(times[0]),
+        "iterations": times.len(),
+    })
+}
+
+fn expectation(path: &str) -> Expectation {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read `{path}`: {e}"));
+    Expectation::from_bytes(&bytes).unwrap_or_else(|e| panic!("`{path}`: {e}"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, lib, fast, full, iterations] = args.as_slice() else {
+        eprintln!("usage: abi-loader-bench LIB FAST_EXPECTATION FULL_EXPECTATION ITERATIONS");
+        std::process::exit(2);
+    };
+    let lib = Path::new(lib);
+    let iterations: usize = iterations.parse().expect("ITERATIONS is a number");
+    let fast = expectation(fast);
+    let full = expectation(full);
+
+    // The modes interleave so that a change in machine load hits them alike.
+    let (mut plain_t, mut fast_t, mut full_t) = (Vec::new(), Vec::new(), Vec::new());
+    let mut fast_matched = true;
+    let mut full_matched = false;
+    for i in 0..iterations + 1 {
+        let start = Instant::now();
+        // SAFETY: the benchmark's own generated library, whose code is trivial.
+        let plain = unsafe { libloading::Library::new(lib) }.expect("plain open");
+        let plain_time = start.elapsed();
+        drop(plain);
+
+        let start = Instant::now();
+        // SAFETY: as above.
+        let opened = unsafe { Library::open(lib, &fast) }.expect("the fast-path open accepts");
+        let fast_time = start.elapsed();
+        fast_matched &= opened.report().fingerprints_match;
+        drop(opened);
+
+        let start = Instant::now();
+        // SAFETY: as above.
+        let opened = unsafe { Library::open(lib, &full) }.expect("the full-check open accepts");
+        let full_time = start.elapsed();
+        full_matched |= opened.report().fingerprints_match;
+        drop(opened);
+
+        // The first round warms the page cache and the allocator.
+        if i > 0 {
+            plain_t.push(plain_time);
+            fast_t.push(fast_time);
+            full_t.push(full_time);
+        }
+    }
+    let out = json!({
+        "plain": stats(plain_t),
+        "fast": stats(fast_t),
+        "full": stats(full_t),
+        // The fast path must not compare, the full check must.
+        "fast_path_taken": fast_matched,
+        "full_check_taken": !full_matched,
+    });
+    println!("{out}");
+}

@@ -1,0 +1,526 @@
+#!/usr/bin/env python3
+"""Writes docs/benchmarks.md and docs/benchmarks.png from the results of bench/run.py.
+
+    python3 bench/render.py [--results bench/data/results.json]
+                            [--criterion target/criterion] [--analysis bench/analysis.md]
+                            [--out docs/benchmarks.md] [--plot docs/benchmarks.png]
+
+The plot needs matplotlib; without it, the renderer tries `pip install --user
+matplotlib` once, and if that fails too it writes the tables without a plot.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# The targets of the benchmark (docs/benchmarks.md, "Targets").
+SPEEDUP_TARGET = 100  # abi-check at least this many times faster than abidiff at N = 10,000
+MEMORY_TARGET = 0.2  # and at most this fraction of abidiff's peak memory
+LINEAR_TARGET = 12  # N = 100,000 costs at most this many times N = 10,000
+LOADER_FAST_TARGET = 0.05  # the fast path adds at most 5 % to a plain open
+LOADER_FULL_TARGET_US = 1000  # the full check of 1,000 functions stays under 1 ms
+
+CRITERION_BENCHES = [
+    ("decode_cbor", "decode canonical CBOR"),
+    ("decode_blob", "decode a blob (header, SHA-256 of the body, CBOR)"),
+    ("validate", "validate"),
+    ("decode_blob_and_validate", "decode a blob and validate"),
+    ("encode_canonical", "canonical encode (`to_cbor`)"),
+    ("canonicalize", "sort into canonical table order"),
+    ("fingerprints", "fingerprints (descriptor and every item)"),
+    ("diff_identical", "`compare`: identical descriptors"),
+    ("diff_additive", "`compare`: base -> additive"),
+    ("diff_breaking", "`compare`: base -> breaking"),
+    ("host_check_fast_path", "`check_host`: fingerprints match (loader fast path)"),
+    ("host_check_full", "`check_host`: every function compared (loader full check)"),
+]
+
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "n/a"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_mib(kib):
+    return "n/a" if kib is None else f"{kib / 1024:.1f} MiB"
+
+
+def fmt_n(n):
+    return f"{n:,}"
+
+
+def verdict(r):
+    if r is None:
+        return "not run"
+    if "timeout" in r:
+        return f"timed out ({r['timeout']:.0f} s)"
+    return "breaking" if r["breaking"] else "compatible"
+
+
+def met(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def sizes_by_n(results):
+    return {s["n"]: s for s in results["sizes"]}
+
+
+def tool(size, pair, name):
+    return size["pairs"].get(pair, {}).get(name)
+
+
+def ratio(a, b, key):
+    if not a or not b or key not in a or key not in b or not a[key]:
+        return None
+    return b[key] / a[key]
+
+
+def fmt_ratio(x, digits=0):
+    return "n/a" if x is None else f"{x:.{digits}f}×"
+
+
+# ---------------------------------------------------------------- tables
+
+
+def machine_section(m):
+    rows = [
+        ("CPU", f"{m['cpu']}, {m['nproc']} logical CPUs"),
+        ("memory", f"{m['memory_gib']} GiB"),
+        ("OS, kernel", f"{m['os']}, Linux {m['kernel']}"),
+        ("compiler", m["cc"]),
+        ("Rust", m["rustc"]),
+        ("abi-check", m["abi-check"]),
+        ("abidiff", m["abidiff"]),
+        ("abi-dumper", m["abi-dumper"]),
+        ("abi-compliance-checker", m["abi-compliance-checker"]),
+        ("Python", m["python"]),
+        ("run", m["date"]),
+    ]
+    out = ["| | |", "| --- | --- |"]
+    out += [f"| {k} | {v} |" for k, v in rows]
+    return "\n".join(out)
+
+
+def workload_table(results):
+    out = ["| N | functions | types | structs | blob | `.so` (descriptor) | `.so` (`-g`) | "
+           "generate + build |",
+           "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for s in results["sizes"]:
+        b = s["build"]
+        g = b["files"]["base"].get("so_g_bytes")
+        out.append(f"| {fmt_n(s['n'])} | {fmt_n(b['functions'])} | {fmt_n(b['types'])} | "
+                   f"{fmt_n(b['structs'])} | {b['blob_bytes'] / 1024:,.0f} KiB | "
+                   f"{b['files']['base']['so_bytes'] / 1024:,.0f} KiB | "
+                   f"{'—' if g is None else f'{g / 1024:,.0f} KiB'} | {b['seconds']:.0f} s |")
+    return "\n".join(out)
+
+
+def comparison_table(results):
+    out = ["| N | pair | tool | wall time: median (fastest) | CPU time (median) | peak memory | verdict | "
+           "abidiff / abi-check: time | memory |",
+           "| ---: | --- | --- | ---: | ---: | ---: | --- | ---: | ---: |"]
+    for s in results["sizes"]:
+        for pair in ("additive", "breaking"):
+            a = tool(s, pair, "abi-check")
+            d = tool(s, pair, "abidiff")
+            for name in ("abi-check", "abidiff", "abi-dumper+acc"):
+                r = tool(s, pair, name)
+                if r is None:
+                    continue
+                if "timeout" in r:
+                    out.append(f"| {fmt_n(s['n'])} | {pair} | {name} | — | — | — | "
+                               f"{verdict(r)} | | |")
+                    continue
+                t_ratio = m_ratio = ""
+                if name == "abi-check" and d and "timeout" not in d:
+                    t_ratio = fmt_ratio(ratio(a, d, "seconds"))
+                    m_ratio = fmt_ratio(ratio(a, d, "peak_kib"), 1)
+                elif name == "abi-dumper+acc":
+                    t_ratio = fmt_ratio(ratio(a, r, "seconds")) + " (acc)"
+                    m_ratio = fmt_ratio(ratio(a, r, "peak_kib"), 1) + " (acc)"
+                runs = (f" (fastest {fmt_time(r['seconds_min'])}, {r['runs']} runs)"
+                        if r.get("runs", 1) > 1 else "")
+                out.append(f"| {fmt_n(s['n'])} | {pair} | {name} | {fmt_time(r['seconds'])}{runs} | "
+                           f"{fmt_time(r.get('cpu_seconds'))} | {fmt_mib(r['peak_kib'])} | "
+                           f"{verdict(r)} | {t_ratio} | {m_ratio} |")
+    return "\n".join(out)
+
+
+def agreement(results):
+    """Every pair: do the verdicts agree, and which injected changes each tool names."""
+    lines = []
+    disagreements = []
+    for s in results["sizes"]:
+        for pair in ("additive", "breaking"):
+            expected = pair == "breaking"
+            for name in ("abi-check", "abidiff", "abi-dumper+acc"):
+                r = tool(s, pair, name)
+                if r is None or "timeout" in r:
+                    continue
+                if r["breaking"] != expected:
+                    disagreements.append(f"N = {fmt_n(s['n'])}, {pair}: {name} says "
+                                         f"{verdict(r)}, expected {'breaking' if expected else 'compatible'}")
+    out = ["| N | abi-check: struct field / removed function / parameter | "
+           "abidiff: struct field / removed function / parameter |",
+           "| ---: | --- | --- |"]
+    for s in results["sizes"]:
+        cells = []
+        for name in ("abi-check", "abidiff"):
+            r = tool(s, "breaking", name)
+            if r is None or "detects" not in r:
+                cells.append("—")
+                continue
+            d = r["detects"]
+            cells.append(" / ".join("found" if d[k] else "**not found**"
+                                    for k in ("struct_field_type", "function_removed",
+                                              "param_type")))
+        out.append(f"| {fmt_n(s['n'])} | {cells[0]} | {cells[1]} |")
+    if disagreements:
+        lines.append("Disagreements:\n")
+        lines += [f"- {d}" for d in disagreements]
+    else:
+        lines.append("Every tool gave the expected verdict on every pair it ran: *compatible* for "
+                     "base -> additive, *breaking* for base -> breaking; no disagreement.")
+    lines.append("")
+    lines.append("Which of the three injected changes each report names (base -> breaking):")
+    lines.append("")
+    lines += out
+    return "\n".join(lines)
+
+
+def loader_table(results):
+    lo = results.get("loader")
+    if not lo:
+        return "Not measured in this run (`--no-loader`).", {}
+    if "error" in lo:
+        return f"Not measured: `bench/loader` does not build (`{lo['error']}`).", {}
+    out = ["| N | plain `libloading::Library::new` | `abi_loader::Library::open`, fast path | "
+           "added | full check | added |",
+           "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    measured = {}
+    for n, r in sorted(lo["sizes"].items(), key=lambda kv: int(kv[0])):
+        plain, fast, full = (r[k]["median_us"] for k in ("plain", "fast", "full"))
+        measured[int(n)] = (plain, fast, full, r)
+        out.append(f"| {fmt_n(int(n))} | {plain:,.0f} µs | {fast:,.0f} µs | "
+                   f"+{(fast - plain) / plain * 100:,.0f} % | {full:,.0f} µs | "
+                   f"+{(full - plain) / plain * 100:,.0f} % |")
+    notes = []
+    for n, (_, _, _, r) in measured.items():
+        if not r.get("fast_path_taken") or not r.get("full_check_taken"):
+            notes.append(f"At N = {fmt_n(n)} the loader did not take the intended path "
+                         f"(fast path taken: {r.get('fast_path_taken')}, full check taken: "
+                         f"{r.get('full_check_taken')}).")
+    iters = next(iter(lo["sizes"].values()))["plain"]["iterations"] if lo["sizes"] else 0
+    text = "\n".join(out)
+    text += (f"\n\nMedian of {iters} opens each (every open followed by a close, so that each open "
+             "loads the file again; the three kinds of open alternate).")
+    if notes:
+        text += "\n\n" + "\n".join(notes)
+    return text, measured
+
+
+def criterion_table(criterion_dir):
+    group = os.path.join(criterion_dir, "1000_functions")
+    rows = []
+    for bench, label in CRITERION_BENCHES:
+        path = os.path.join(group, bench, "new", "estimates.json")
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            est = json.load(f)
+        point = est["median"]["point_estimate"] / 1e9
+        lo = est["median"]["confidence_interval"]["lower_bound"] / 1e9
+        hi = est["median"]["confidence_interval"]["upper_bound"] / 1e9
+        rows.append((bench, label, point, lo, hi))
+    if not rows:
+        return "Not measured in this run.", {}
+    out = ["| benchmark | what | median | 95 % interval |", "| --- | --- | ---: | ---: |"]
+    for bench, label, point, lo, hi in rows:
+        out.append(f"| `{bench}` | {label} | {fmt_time(point)} | {fmt_time(lo)} – {fmt_time(hi)} |")
+    return "\n".join(out), {b: p for b, _, p, _, _ in rows}
+
+
+# ---------------------------------------------------------------- targets
+
+
+def targets(results, loader, crit):
+    by_n = sizes_by_n(results)
+    rows = []
+    s10 = by_n.get(10_000)
+    if s10:
+        a = tool(s10, "breaking", "abi-check")
+        d = tool(s10, "breaking", "abidiff")
+        if a and d and "timeout" not in d:
+            speed = ratio(a, d, "seconds")
+            cpu = ratio(a, d, "cpu_seconds")
+            fastest = ratio(a, d, "seconds_min")
+            mem = a["peak_kib"] / d["peak_kib"]
+            rows.append((f"N = 10,000: abi-check ≥ {SPEEDUP_TARGET}× faster than abidiff "
+                         "(base -> breaking)",
+                         f"{speed:.0f}× wall time, {cpu:.0f}× CPU time (medians: "
+                         f"{fmt_time(a['seconds'])} against {fmt_time(d['seconds'])}), "
+                         f"{fastest:.0f}× on the fastest runs",
+                         met(speed >= SPEEDUP_TARGET)))
+            rows.append((f"N = 10,000: abi-check peak memory ≤ {MEMORY_TARGET:g} of abidiff's",
+                         f"{mem:.2f} ({fmt_mib(a['peak_kib'])} against {fmt_mib(d['peak_kib'])})",
+                         met(mem <= MEMORY_TARGET)))
+    lin = results.get("linearity")
+    if lin:
+        x = lin["seconds"]["ratio_median"]
+        xc = lin["cpu_seconds"]["ratio_median"]
+        xf = lin["seconds"]["ratio_min"]
+        xm = lin["peak_kib"]["ratio_median"]
+        verdicts = [v <= LINEAR_TARGET for v in (x, xc, xf)]
+        if all(verdicts):
+            judged = met(True)
+        elif not any(verdicts):
+            judged = met(False)
+        else:
+            judged = "**borderline**"
+        rows.append((f"N = 100,000 costs ≤ {LINEAR_TARGET}× N = 10,000 (abi-check, base -> "
+                     f"breaking; {lin['rounds']} alternating runs of each)",
+                     f"{x:.1f}× wall time, {xc:.1f}× CPU time (medians), {xf:.1f}× on the "
+                     f"fastest runs; {xm:.1f}× peak memory",
+                     judged))
+    if 1000 in loader or 100 in loader:
+        for n in sorted(loader):
+            plain, fast, _, _ = loader[n]
+            added = (fast - plain) / plain
+            rows.append((f"N = {fmt_n(n)}: loader fast path adds ≤ {LOADER_FAST_TARGET:.0%} "
+                         "to a plain open",
+                         f"+{added * 100:,.0f} % ({fast:,.0f} µs against {plain:,.0f} µs)",
+                         met(added <= LOADER_FAST_TARGET)))
+        if 1000 in loader:
+            plain, _, full, _ = loader[1000]
+            check = full - plain
+            extra = ""
+            if "host_check_full" in crit:
+                extra = (f"; `check_host` alone, in memory, on the micro benchmarks' "
+                         f"1,000-function descriptor: {fmt_time(crit['host_check_full'])}")
+            rows.append(("N = 1,000: the loader's full check < 1 ms",
+                         f"{check / 1000:,.1f} ms over a plain open{extra}",
+                         met(check < LOADER_FULL_TARGET_US)))
+    else:
+        rows.append(("loader targets", "not measured in this run", "—"))
+    out = ["| target | measured | |", "| --- | --- | --- |"]
+    out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- plot
+
+
+def have_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+        return True
+    except ImportError:
+        pass
+    print("render: matplotlib is missing; trying `pip install --user matplotlib`", file=sys.stderr)
+    p = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--user", "matplotlib"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if p.returncode != 0:
+        return False
+    import importlib
+    import site
+    importlib.invalidate_caches()
+    site.addsitedir(site.getusersitepackages())
+    try:
+        import matplotlib  # noqa: F401,F811
+        return True
+    except ImportError:
+        return False
+
+
+def plot(results, path):
+    if not have_matplotlib():
+        print("render: no matplotlib, no plot", file=sys.stderr)
+        return False
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.2))
+    styles = {"abi-check": ("tab:blue", "o"), "abidiff": ("tab:red", "s"),
+              "abi-dumper+acc": ("tab:gray", "^")}
+    for name, (color, marker) in styles.items():
+        for pair, line in (("breaking", "-"), ("additive", ":")):
+            pts = [(s["n"], tool(s, pair, name)) for s in results["sizes"]]
+            pts = [(n, r) for n, r in pts if r and "timeout" not in r]
+            if not pts:
+                continue
+            ns = [n for n, _ in pts]
+            ax_t.plot(ns, [r["seconds"] for _, r in pts], line, color=color, marker=marker,
+                      label=f"{name}, base → {pair}")
+            if pair == "breaking":
+                ax_m.plot(ns, [r["peak_kib"] / 1024 for _, r in pts], line, color=color,
+                          marker=marker, label=name)
+    for ax, title, ylabel in ((ax_t, "Wall time (median)", "seconds"),
+                              (ax_m, "Peak memory (base → breaking)", "MiB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("exported functions (N)")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    ax_t.legend(fontsize=7)
+    ax_m.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return True
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--results", default=os.path.join(HERE, "data", "results.json"))
+    ap.add_argument("--criterion", default=os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "criterion"))
+    ap.add_argument("--analysis", default=os.path.join(HERE, "analysis.md"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    ap.add_argument("--plot", default=os.path.join(ROOT, "docs", "benchmarks.png"))
+    args = ap.parse_args()
+    with open(args.results) as f:
+        results = json.load(f)
+
+    loader_text, loader = loader_table(results)
+    crit_text, crit = criterion_table(args.criterion)
+    plotted = plot(results, args.plot)
+    analysis = ""
+    if os.path.exists(args.analysis):
+        with open(args.analysis) as f:
+            analysis = f.read().strip() + "\n"
+
+    m = results["machine"]
+    build_minutes = sum(size["build"]["seconds"] for size in results["sizes"]) / 60
+    quick = " (`--quick`: a reduced set)" if results.get("quick") else ""
+    doc = f"""# Benchmarks
+
+<!-- Written by bench/render.py from bench/data/results.json; edit bench/analysis.md
+     or the renderer, then run bench/run.sh. -->
+
+How `abi-check OLD NEW` compares with `abidiff` (libabigail) and with
+`abi-dumper` + `abi-compliance-checker` on the same pairs of libraries, how
+much `abi_loader::Library::open` adds to a plain `dlopen`, and what the
+engine's parts cost. Every number below was measured by one run of
+
+```sh
+bench/run.sh            # everything
+bench/run.sh --quick    # N = 100 and 1,000 only, fewer repetitions (to bench/data/)
+```
+
+on the machine below{quick}. This run took {results['seconds'] / 60:.0f} minutes, {build_minutes:.0f} of
+them generating and compiling the libraries, plus building abi-check and the
+criterion benchmarks. The script builds `abi-check` (release),
+generates and builds the libraries, runs every tool, runs the criterion
+benchmarks (`cargo bench -p abi-check --bench engine`) and writes this file
+and `docs/benchmarks.png`. It needs `cc`, `python3`, `abidiff` (Debian
+package `abigail-tools`), `abi-dumper` and `abi-compliance-checker`.
+
+## Machine
+
+{machine_section(m)}
+
+The machine is shared: other builds ran on its {m['nproc']} CPUs during the
+run, so times carry noise; repeated runs of the same command differ by up to
+a half, in two modes (with and without a busy neighbour). Each tool's time is
+the median of several runs, with the fastest run and the CPU time (user +
+system, of the process and its children) next to it.
+
+## Workload
+
+`bench/gen.py N DIR` writes a synthetic C library: N exported functions with
+0 to 5 parameters and about N/4 structs of 1 to 8 fields, of random primitive
+types, pointers to structs (`const` or not), enums, callbacks
+(function-pointer typedefs with a user-data parameter), fixed arrays and
+nested structs; N/20 enums and N/20 callback types. It writes the header, the
+source and the descriptor (JSON, x86_64 System V layouts computed by the
+generator) in three variants:
+
+- **base**, version 1.0.0;
+- **additive**, 1.1.0: N/10 more functions and the structs, enums and
+  callbacks they use, nothing else changed;
+- **breaking**, 1.1.0: one struct reached from a function's pointer
+  parameter has a field's type changed (so its size or layout changes), one
+  function is removed, one function has a parameter's type changed.
+
+Each variant is built twice: `abi-check embed desc.json --lang c --include
+lib.h` and `cc -shared -fPIC -O1 lib.c abi_descriptor.c` for abi-check (the
+embedded file's `_Static_assert`s check every size, alignment, offset, enum
+value and prototype the descriptor states, so the build proves that the
+descriptor describes the C; `abi-check verify` then checks that every
+described function is exported), and `cc -shared -fPIC -g -Og lib.c` for the
+tools that read DWARF. abi-check compares the first pair of files, the other
+tools the second. At N = 100,000 abi-check runs alone, on base -> breaking,
+so only those two variants are built, without `-g`.
+
+{workload_table(results)}
+
+## abi-check against abidiff and abi-compliance-checker
+
+`abi-check base.so new.so` against `abidiff base.so new.so`, and against
+`abi-dumper` on both libraries followed by `abi-compliance-checker` (one run
+each, times and peak memories of the three steps combined; the ratio columns
+of its rows compare it with abi-check). Times include process start-up. Peak
+memory is the largest resident set size of the process and its children
+(`wait4`, through `bench/measure.c`, which forks from a 1 MiB process so that
+the figure is the tool's own).
+
+{comparison_table(results)}
+
+{"![Wall time and peak memory against N](benchmarks.png)" if plotted else "(No plot: matplotlib was not available.)"}
+
+### Verdicts
+
+abi-check's verdict is its exit status (1: incompatible with the 1.0.0 ->
+1.1.0 version bump). abidiff's is *breaking* when it sets the
+"incompatible change" bit of its exit status or reports removed or changed
+functions (it sets only the "ABI change" bit for a changed struct or
+parameter type, and for added functions). abi-compliance-checker's is its
+exit status.
+
+{agreement(results)}
+
+## Loader
+
+`abi_loader::Library::open` against `libloading::Library::new` on the same
+file (the base library), from `bench/loader`. The fast path opens it with its
+own descriptor as the host's expectation, so every item's fingerprint
+matches; the full check opens it with an expectation in which every function
+is restricted to its context's thread, a compatible difference that makes
+every fingerprint differ, so the whole descriptor is compared.
+
+{loader_text}
+
+## Engine micro benchmarks
+
+`cargo bench -p abi-check --bench engine` (criterion) on a synthetic
+descriptor of 1,000 functions and 250 structs built in the benchmark
+(`checker/benches/engine.rs`), shaped like the generator's.
+
+{crit_text}
+
+## Targets
+
+{targets(results, loader, crit)}
+
+{analysis}"""
+    with open(args.out, "w") as f:
+        f.write(doc)
+    print(f"render: wrote {args.out}" + (f" and {args.plot}" if plotted else ""), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
