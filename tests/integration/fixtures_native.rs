@@ -191,6 +191,8 @@ fn build_nim(nim: &Path, side: &str, d: &Descriptor, dir: &Path) -> (Output, Pat
     ])
     .arg(format!("--path:{}", dir.display()))
     .arg(format!("--path:{}", src.display()))
+    // Modules both releases share, such as `cbor_lite`.
+    .arg(format!("--path:{}", fixtures().join("nim").display()))
     .arg(format!("--nimcache:{}", dir.join("nimcache").display()))
     .args(soname_flag(d).map(|f| format!("--passL:{f}")))
     .arg(format!("-o:{}", lib.display()))
