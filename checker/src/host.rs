@@ -194,31 +194,7 @@ pub fn items_of(d: &Descriptor) -> Vec<ItemRef> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn check_host(expected: &Descriptor, library: &Descriptor) -> Result<HostCheck, EncodeError> {
-    let items = items_of(expected);
-    let expected = expected.narrowed(&items);
-    // Narrowing may add release functions; they are expected too.
-    let items = items_of(&expected);
-    let narrowed = library.narrowed(&items);
-    let mine = expected.fingerprints()?;
-    let theirs = narrowed.fingerprints()?;
-    let fingerprints_match = items.iter().all(|i| {
-        mine.items
-            .get(i)
-            .is_some_and(|f| theirs.items.get(i) == Some(f))
-    });
-    let findings = if fingerprints_match {
-        Vec::new()
-    } else {
-        crate::compare(&expected, &narrowed)?.findings
-    };
-    Ok(HostCheck {
-        expected: Side::of(&expected, Fingerprint::of_bytes(&expected.to_cbor()?)),
-        library: Side::of(library, Fingerprint::of_bytes(&library.to_cbor()?)),
-        items,
-        fingerprints_match,
-        findings,
-        file_problems: Vec::new(),
-    })
+    HostExpectation::new(expected)?.check(library)
 }
 
 /// [`check_host`] for a library read from a file (`descriptor` is the
@@ -233,12 +209,109 @@ pub fn check_host_file(
     file: &LibraryFile,
     descriptor: &Descriptor,
 ) -> Result<HostCheck, EncodeError> {
-    let mut check = check_host(expected, descriptor)?;
-    let mut narrowed = descriptor.narrowed(&check.items);
-    // The SONAME is release hygiene, like the version: a host loads a file.
-    narrowed.library.soname = None;
-    check.file_problems = verify(file, &narrowed).problems;
-    Ok(check)
+    HostExpectation::new(expected)?.check_file(file, descriptor)
+}
+
+/// A host's expectation made ready to check any number of libraries: the
+/// expected descriptor narrowed to its items (and the release functions
+/// their pointers name) and the fingerprints of those items, computed once.
+/// [`check_host`] and [`check_host_file`] build one per call; a loader that
+/// opens libraries repeatedly keeps one.
+///
+/// ```
+/// use abi_check::HostExpectation;
+/// use abi_descriptor::{Descriptor, ItemRef};
+///
+/// let v1 = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+/// let v2 = Descriptor::from_json(include_str!("../../examples/libtile/v2.json"))?;
+/// let host = HostExpectation::new(&v1.narrowed(&[ItemRef::function("tile_format_name")]))?;
+/// assert!(host.check(&v1)?.fingerprints_match);
+/// assert!(host.check(&v2)?.accepted());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostExpectation {
+    descriptor: Descriptor,
+    items: Vec<ItemRef>,
+    fingerprints: Vec<Fingerprint>,
+    side: Side,
+}
+
+impl HostExpectation {
+    /// Prepares `expected` (a valid descriptor) for checks.
+    pub fn new(expected: &Descriptor) -> Result<HostExpectation, EncodeError> {
+        let descriptor = expected.narrowed(&items_of(expected));
+        // Narrowing may add release functions; they are expected too.
+        let items = items_of(&descriptor);
+        let all = descriptor.fingerprints()?;
+        let fingerprints = items
+            .iter()
+            .map(|i| all.items.get(i).copied().unwrap_or(all.descriptor))
+            .collect();
+        let side = Side::of(&descriptor, all.descriptor);
+        Ok(HostExpectation {
+            descriptor,
+            items,
+            fingerprints,
+            side,
+        })
+    }
+
+    /// The expected descriptor, narrowed.
+    pub fn descriptor(&self) -> &Descriptor {
+        &self.descriptor
+    }
+
+    /// The items the host expects, in descriptor order.
+    pub fn items(&self) -> &[ItemRef] {
+        &self.items
+    }
+
+    /// Checks `library` as [`check_host`] does.
+    pub fn check(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
+        let narrowed = library.narrowed(&self.items);
+        self.check_narrowed(library, &narrowed)
+    }
+
+    /// Checks a library read from a file as [`check_host_file`] does.
+    pub fn check_file(
+        &self,
+        file: &LibraryFile,
+        descriptor: &Descriptor,
+    ) -> Result<HostCheck, EncodeError> {
+        let mut narrowed = descriptor.narrowed(&self.items);
+        let mut check = self.check_narrowed(descriptor, &narrowed)?;
+        // The SONAME is release hygiene, like the version: a host loads a file.
+        narrowed.library.soname = None;
+        check.file_problems = verify(file, &narrowed).problems;
+        Ok(check)
+    }
+
+    fn check_narrowed(
+        &self,
+        library: &Descriptor,
+        narrowed: &Descriptor,
+    ) -> Result<HostCheck, EncodeError> {
+        let theirs = narrowed.fingerprints()?;
+        let fingerprints_match = self
+            .items
+            .iter()
+            .zip(&self.fingerprints)
+            .all(|(i, mine)| theirs.items.get(i) == Some(mine));
+        let findings = if fingerprints_match {
+            Vec::new()
+        } else {
+            crate::compare(&self.descriptor, narrowed)?.findings
+        };
+        Ok(HostCheck {
+            expected: self.side.clone(),
+            library: Side::of(library, Fingerprint::of_bytes(&library.to_cbor()?)),
+            items: self.items.clone(),
+            fingerprints_match,
+            findings,
+            file_problems: Vec::new(),
+        })
+    }
 }
 
 /// A host's expectations could not be read.

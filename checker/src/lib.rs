@@ -49,13 +49,13 @@ pub use embed::{EmbedError, EmbedLanguage, EmbedOptions, embed_source};
 pub use history::{Comparison, History, HistoryError, history, history_with};
 pub use host::{
     EXPECTATION_MACHO_SECTION, EXPECTATION_PE_SECTION, EXPECTATION_SECTION, ExpectationError,
-    HostCheck, check_host, check_host_file, items_of, read_expectations, refuses,
+    HostCheck, HostExpectation, check_host, check_host_file, items_of, read_expectations, refuses,
 };
 pub use listing::listing;
 pub use read::{
     BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, Export, ExportKind, FileForm,
-    LibraryFile, Location, MACHO_SECTION, PE_SECTION, ReadError, decode, read_blob,
-    read_descriptor, read_library, read_source,
+    LibraryFile, Location, MACHO_SECTION, PE_SECTION, Probe, ReadError, decode, probe_library,
+    read_blob, read_descriptor, read_library, read_source,
 };
 pub use render::{RenderOptions, ReportFormat};
 pub use report::{Finding, Report, Side, Summary, VersionChange};

@@ -7,9 +7,10 @@
 //! [`BLOB_SYMBOL`] first (dynamic symbol table, then the full symbol table),
 //! then the dedicated section. Nothing in the library is executed.
 //!
-//! Libraries are read through a cache of the ranges actually touched, so a
-//! large library costs memory for its headers, symbol tables and the blob,
-//! not for its code.
+//! Libraries are mapped into memory, not read: only the pages of the
+//! headers, symbol tables and blob are touched, so a large library costs
+//! memory for those, not for its code. Like the dynamic loader, the reader
+//! needs a library not to be truncated while it reads it.
 
 use std::fs::File;
 use std::io::Read;
@@ -457,7 +458,21 @@ fn binary_format(bytes: &[u8]) -> Option<&'static str> {
 }
 
 fn read_binary(path: &Path, announced: &'static str, file: File) -> Result<LibraryFile, ReadError> {
-    let cache = ReadCache::new(file);
+    // SAFETY: a private read-only mapping, read only through bounds-checked
+    // slices; like the dynamic loader, the reader needs the file not to be
+    // truncated while it reads it. Where the file cannot be mapped, it is
+    // read through a cache of the ranges touched instead.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => read_object(path, announced, &*map),
+        Err(_) => read_object(path, announced, &ReadCache::new(file)),
+    }
+}
+
+fn read_object<'data, R: object::ReadRef<'data>>(
+    path: &Path,
+    announced: &'static str,
+    data: R,
+) -> Result<LibraryFile, ReadError> {
     let object_error = |source| ReadError::Object {
         path: path.to_owned(),
         format: announced,
@@ -468,7 +483,7 @@ fn read_binary(path: &Path, announced: &'static str, file: File) -> Result<Libra
         what,
         hint,
     };
-    let format = match FileKind::parse(&cache).map_err(object_error)? {
+    let format = match FileKind::parse(data).map_err(object_error)? {
         FileKind::Elf32 | FileKind::Elf64 => BinaryFormat::Elf,
         FileKind::MachO32 | FileKind::MachO64 => BinaryFormat::MachO,
         FileKind::Pe32 | FileKind::Pe64 => BinaryFormat::Pe,
@@ -485,7 +500,7 @@ fn read_binary(path: &Path, announced: &'static str, file: File) -> Result<Libra
             ));
         }
     };
-    let obj = object::File::parse(&cache).map_err(object_error)?;
+    let obj = object::File::parse(data).map_err(object_error)?;
     let exports = exports(&obj, format);
     let (blob, location) = find_blob(path, &obj, format, &exports)?;
     let soname = match &obj {
@@ -715,4 +730,127 @@ fn blob_at<'data, R: object::ReadRef<'data>>(
     }
     let bytes = read(parsed.total_len())?.to_vec();
     Ok((bytes, location))
+}
+
+/// What [`probe_library`] finds: the file's target and the header of the
+/// blob its exported [`BLOB_SYMBOL`] points to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    /// Object file format (always ELF: the quick route covers ELF only).
+    pub format: BinaryFormat,
+    /// Architecture, spelt as in [`LibraryFile::architecture`].
+    pub architecture: String,
+    /// Pointer width in bits.
+    pub pointer_width: u16,
+    /// Whether the file is little-endian.
+    pub little_endian: bool,
+    /// The blob header as the file holds it.
+    pub header_bytes: [u8; BLOB_HEADER_LEN],
+    /// The parsed header: the body's length and SHA-256.
+    pub header: BlobHeader,
+    /// Whether the file's blob, header and body, is byte for byte the
+    /// `known` blob the caller passed.
+    pub identical: bool,
+}
+
+/// Looks at as little of a shared library as it takes to learn its target
+/// and the header of its blob: the ELF headers, the section table, the GNU
+/// hash table of the exported symbols and the 48 bytes at
+/// [`BLOB_SYMBOL`], and, when the header is that of `known` (a blob the
+/// caller trusts), the body, compared byte for byte with `known`'s. This is
+/// the loader's fast path, for a library embedding exactly the descriptor
+/// the host already has: comparing bytes proves what hashing would, more
+/// cheaply. Pass an empty `known` for the header alone.
+///
+/// Returns `Ok(None)` whenever the quick route does not apply: a file that
+/// is not ELF, has no GNU hash table, or does not export [`BLOB_SYMBOL`],
+/// and any malformed structure (the full reader, [`read_library`], then
+/// reports what is wrong). The file is mapped into memory while it is read:
+/// as with the dynamic loader itself, it must not be truncated meanwhile.
+pub fn probe_library(path: &Path, known: &[u8]) -> Result<Option<Probe>, ReadError> {
+    let file = File::open(path).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    // SAFETY: the mapping is private and read-only, and only read through
+    // bounds-checked slices; the file must not be truncated while it is
+    // mapped (see above), as for `dlopen`.
+    let Ok(map) = (unsafe { memmap2::Mmap::map(&file) }) else {
+        return Ok(None);
+    };
+    let data: &[u8] = &map;
+    Ok(match FileKind::parse(data) {
+        Ok(FileKind::Elf64) => {
+            probe_elf::<object::elf::FileHeader64<object::Endianness>>(data, known)
+        }
+        Ok(FileKind::Elf32) => {
+            probe_elf::<object::elf::FileHeader32<object::Endianness>>(data, known)
+        }
+        _ => None,
+    })
+}
+
+fn probe_elf<Elf: object::read::elf::FileHeader<Endian = object::Endianness>>(
+    data: &[u8],
+    known: &[u8],
+) -> Option<Probe> {
+    use object::read::elf::{ElfFile, SectionHeader as _, Sym as _};
+    let elf = ElfFile::<Elf, &[u8]>::parse(data).ok()?;
+    let endian = elf.endian();
+    let sections = elf.elf_section_table();
+    // `GnuHashTable::find` assumes a sane header; check it here so that a
+    // malformed table sends the file to the full reader instead.
+    let header = sections
+        .iter()
+        .find_map(|s| s.gnu_hash_header(endian, data).ok().flatten())?;
+    if header.bucket_count.get(endian) == 0
+        || header.bloom_count.get(endian) == 0
+        || header.bloom_shift.get(endian) >= 32
+    {
+        return None;
+    }
+    let (hash, _) = sections.gnu_hash(endian, data).ok().flatten()?;
+    let symbols = elf.elf_dynamic_symbol_table();
+    let versions = object::read::elf::VersionTable::default();
+    let name = BLOB_SYMBOL.as_bytes();
+    let (index, symbol) = hash.find(
+        endian,
+        name,
+        object::elf::gnu_hash(name),
+        None,
+        symbols,
+        &versions,
+    )?;
+    if symbol.is_undefined(endian) {
+        return None;
+    }
+    let address: u64 = symbol.st_value(endian).into();
+    let section = symbols.symbol_section(endian, symbol, index).ok()??;
+    let section = sections.section(section).ok()?;
+    if section.sh_type(endian) == object::elf::SHT_NOBITS {
+        return None;
+    }
+    let start: u64 = section.sh_addr(endian).into();
+    let size: u64 = section.sh_size(endian).into();
+    let offset = address.checked_sub(start)?;
+    if offset.checked_add(BLOB_HEADER_LEN as u64)? > size {
+        return None;
+    }
+    let blob = section
+        .data(endian, data)
+        .ok()?
+        .get(usize::try_from(offset).ok()?..)?;
+    let header_bytes: [u8; BLOB_HEADER_LEN] = blob.get(..BLOB_HEADER_LEN)?.try_into().ok()?;
+    let header = BlobHeader::parse(&header_bytes).ok()?;
+    let identical = known.get(..BLOB_HEADER_LEN) == Some(&header_bytes[..])
+        && blob.get(..known.len()) == Some(known);
+    Some(Probe {
+        format: BinaryFormat::Elf,
+        architecture: format!("{:?}", elf.architecture()),
+        pointer_width: if elf.is_64() { 64 } else { 32 },
+        little_endian: elf.is_little_endian(),
+        header_bytes,
+        header,
+        identical,
+    })
 }

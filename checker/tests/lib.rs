@@ -9,3 +9,7 @@ mod properties;
 mod read;
 mod reports;
 mod rules;
+#[path = "../../descriptor/tests/strategies.rs"]
+#[allow(dead_code)]
+mod strategies;
+mod verdicts;

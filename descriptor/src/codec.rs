@@ -1,9 +1,6 @@
 //! Canonical CBOR, the JSON form, and the blob that carries a descriptor in a
 //! file or a library image.
 
-use std::cmp::Ordering;
-
-use ciborium::Value;
 use serde::Deserialize;
 
 use crate::error::{DecodeError, EncodeError};
@@ -113,15 +110,84 @@ impl Descriptor {
         }
     }
 
+    /// Whether [`canonicalize`](Self::canonicalize) would leave the
+    /// descriptor as it is (it is idempotent, so this is also whether it
+    /// is in canonical form). A descriptor decoded from canonical CBOR is.
+    ///
+    /// ```
+    /// use abi_descriptor::Descriptor;
+    ///
+    /// let d = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// let d = Descriptor::from_cbor(&d.to_cbor()?)?;
+    /// assert!(d.is_canonical());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_canonical(&self) -> bool {
+        use crate::model::{CallConv, TypeKind, WireKind};
+        let default_abi = self.target.default_abi;
+        let normal = |abi: CallConv| abi != default_abi || abi == CallConv::C;
+        let width = self.target.pointer_width;
+        self.target
+            .primitive_align
+            .iter()
+            .all(|(p, align)| p.size(width) != u64::from(*align))
+            && self.functions.iter().all(|f| normal(f.abi))
+            && self.types.iter().all(|t| match &t.kind {
+                TypeKind::FunctionPointer(f) => normal(f.abi),
+                _ => true,
+            })
+            && self.types.is_sorted_by(|a, b| a.id <= b.id)
+            && self.functions.is_sorted_by(|a, b| a.symbol <= b.symbol)
+            && self.variables.is_sorted_by(|a, b| a.symbol <= b.symbol)
+            && self.constants.is_sorted_by(|a, b| a.name <= b.name)
+            && self.wire_types.is_sorted_by(|a, b| a.id <= b.id)
+            && self.code_tables.is_sorted_by(|a, b| a.id <= b.id)
+            && self.types.iter().all(|t| match &t.kind {
+                TypeKind::Struct(s) => s.fields.is_sorted_by_key(|f| f.offset),
+                TypeKind::Extensible(s) => s.fields.is_sorted_by_key(|f| f.offset),
+                TypeKind::Union(u) => u.members.is_sorted_by(|a, b| a.name <= b.name),
+                TypeKind::Enum(e) => e
+                    .variants
+                    .is_sorted_by(|a, b| (&a.value, &a.name) <= (&b.value, &b.name)),
+                TypeKind::TaggedUnion(u) => u
+                    .variants
+                    .is_sorted_by(|a, b| (&a.tag, &a.name) <= (&b.tag, &b.name)),
+                _ => true,
+            })
+            && self.functions.iter().all(|f| match &f.wire {
+                Some(w) => w.events.is_sorted_by(|a, b| a.name <= b.name),
+                None => true,
+            })
+            && self.wire_types.iter().all(|t| match &t.kind {
+                WireKind::Record(r) => r.fields.is_sorted_by(|a, b| a.name <= b.name),
+                WireKind::Enum(e) => e.values.is_sorted(),
+                _ => true,
+            })
+            && self.code_tables.iter().all(|t| {
+                t.codes
+                    .is_sorted_by(|a, b| (&a.value, &a.name) <= (&b.value, &b.name))
+            })
+    }
+
+    /// The descriptor in canonical form: itself when it already is (no
+    /// copy), else a canonicalized copy.
+    pub fn canonical(&self) -> std::borrow::Cow<'_, Descriptor> {
+        if self.is_canonical() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut copy = self.clone();
+            copy.canonicalize();
+            std::borrow::Cow::Owned(copy)
+        }
+    }
+
     /// Encodes the descriptor as canonical CBOR: tables in canonical order
     /// (see [`canonicalize`](Self::canonicalize)), map keys in RFC 8949
     /// deterministic order, definite lengths, shortest integer and float
     /// forms, fields at their default value left out. Equal descriptors
     /// encode to equal bytes.
     pub fn to_cbor(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut canonical = self.clone();
-        canonical.canonicalize();
-        encode_value(&canonical)
+        encode_value(&*self.canonical())
     }
 
     /// Decodes CBOR (canonical or not) with the default [`Limits`].
@@ -249,12 +315,9 @@ impl Descriptor {
 /// Encodes one value as CBOR with map keys in deterministic order. Tables
 /// inside it are encoded in the order they are in.
 pub(crate) fn encode_value<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    let serialize_error = |message: String| EncodeError::Serialize { message };
-    let mut value = Value::serialized(value).map_err(|e| serialize_error(e.to_string()))?;
-    sort_map_keys(&mut value);
-    let mut out = Vec::new();
-    ciborium::into_writer(&value, &mut out).map_err(|e| serialize_error(e.to_string()))?;
-    Ok(out)
+    crate::canonical::to_vec(value).map_err(|e| EncodeError::Serialize {
+        message: e.to_string(),
+    })
 }
 
 /// Wraps canonical CBOR `body` in a blob header.
@@ -400,42 +463,6 @@ fn json_error_message(e: &serde_json::Error) -> String {
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),
         None => text,
-    }
-}
-
-/// Sorts every map's entries by the bytes of their encoded keys (RFC 8949
-/// §4.2.1), recursively. Keys here are text, so this is shorter-first, then
-/// bytewise.
-fn sort_map_keys(value: &mut Value) {
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Map(entries) => {
-                entries.sort_by(|(a, _), (b, _)| cmp_encoded_keys(a, b));
-                stack.extend(entries.iter_mut().map(|(_, v)| v));
-            }
-            Value::Array(items) => stack.extend(items.iter_mut()),
-            Value::Tag(_, inner) => stack.push(inner),
-            _ => {}
-        }
-    }
-}
-
-fn cmp_encoded_keys(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Text(a), Value::Text(b)) => a
-            .len()
-            .cmp(&b.len())
-            .then_with(|| a.as_bytes().cmp(b.as_bytes())),
-        _ => {
-            let enc = |v: &Value| {
-                let mut out = Vec::new();
-                // Writing to a Vec cannot fail.
-                let _ = ciborium::into_writer(v, &mut out);
-                out
-            };
-            enc(a).cmp(&enc(b))
-        }
     }
 }
 

@@ -145,12 +145,10 @@ impl Descriptor {
     /// Computes every fingerprint. Dangling references are hashed by name, so
     /// this works on descriptors that do not validate.
     pub fn fingerprints(&self) -> Result<Fingerprints, EncodeError> {
-        let mut d = self.clone();
-        d.canonicalize();
-        // `d` is canonical already: encode it as is rather than through
-        // `to_cbor`, which would clone and sort it again.
-        let descriptor = Fingerprint::of_bytes(&encode(&d)?);
-        let graph = Graph::build(&d)?;
+        let d = &*self.canonical();
+        // `d` is canonical: encode it as is rather than through `to_cbor`.
+        let descriptor = Fingerprint::of_bytes(&encode(d)?);
+        let graph = Graph::build(d)?;
         let node_hashes = graph.hash_nodes();
         let target = encode(&d.target)?;
         let mut items = BTreeMap::new();

@@ -55,6 +55,7 @@
 
 #![deny(missing_docs)]
 
+mod canonical;
 mod codec;
 mod error;
 mod fingerprint;

@@ -14,6 +14,8 @@ use semver::Version;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod decoding;
+
 /// The version of the descriptor format this crate reads and writes.
 pub const FORMAT_VERSION: FormatVersion = FormatVersion { major: 1, minor: 0 };
 
@@ -348,16 +350,35 @@ impl FromStr for Primitive {
     type Err = ();
 
     fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|p| p.as_str() == s)
-            .ok_or(())
+        // A `match`, not a scan of `ALL`: every type reference is parsed.
+        Ok(match s {
+            "void" => Self::Void,
+            "bool" => Self::Bool,
+            "i8" => Self::I8,
+            "i16" => Self::I16,
+            "i32" => Self::I32,
+            "i64" => Self::I64,
+            "i128" => Self::I128,
+            "u8" => Self::U8,
+            "u16" => Self::U16,
+            "u32" => Self::U32,
+            "u64" => Self::U64,
+            "u128" => Self::U128,
+            "f32" => Self::F32,
+            "f64" => Self::F64,
+            "c_char" => Self::CChar,
+            "isize" => Self::Isize,
+            "usize" => Self::Usize,
+            _ => return Err(()),
+        })
     }
 }
 
 /// An entry of the type table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// `Deserialize` is hand-written (model/decoding.rs): it reads the entry in one
+// pass, where the derived one would buffer it to resolve the flattened,
+// internally tagged `TypeKind`.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct TypeDef {
     /// Unique id. Named C types use their C name (`Point`); anonymous types
     /// (pointers, arrays, function pointers) use any unique string.
@@ -1254,7 +1275,8 @@ impl FromStr for WirePrimitive {
 }
 
 /// An entry of the wire type table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+// `Deserialize` is hand-written (model/decoding.rs), as for `TypeDef`.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct WireTypeDef {
     /// Unique id.
     pub id: String,

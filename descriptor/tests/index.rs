@@ -172,3 +172,14 @@ fn first_entry_wins_where_ids_repeat() {
     ));
     assert_eq!(ix.layout(&TypeRef::new("Point")), None);
 }
+
+#[test]
+fn primitive_names_parse_back_and_nothing_else_does() {
+    for p in Primitive::ALL {
+        assert_eq!(p.as_str().parse::<Primitive>(), Ok(p), "{p}");
+    }
+    let others = "i i1 i12 i256 I32 voi voids c_cha size Point *mut";
+    for name in others.split(' ').chain(["", "i32 ", "void*"]) {
+        assert_eq!(name.parse::<Primitive>(), Err(()), "{name:?}");
+    }
+}

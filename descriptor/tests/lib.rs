@@ -2,10 +2,12 @@
 
 mod alloc;
 mod canonical;
+mod entries;
 mod fingerprints;
 mod hostile;
 mod index;
 mod invalid;
+mod memory;
 mod roundtrip;
 mod schema;
 mod spec_example;

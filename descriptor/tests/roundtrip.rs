@@ -107,6 +107,19 @@ proptest! {
     }
 
     #[test]
+    fn cbor_is_what_a_sorted_ciborium_value_tree_encodes_to(d in descriptor()) {
+        // The one-pass encoder against the obvious construction: build
+        // ciborium's `Value` tree, sort every map by encoded key (RFC 8949
+        // §4.2.1), write it.
+        let cbor = d.to_cbor().expect("to_cbor");
+        let mut tree = ciborium::Value::serialized(&canonical(&d)).expect("value tree");
+        sort_value_maps(&mut tree);
+        let mut expected = Vec::new();
+        ciborium::into_writer(&tree, &mut expected).expect("write");
+        prop_assert_eq!(cbor, expected);
+    }
+
+    #[test]
     fn blob_round_trips(d in descriptor()) {
         let cbor = d.to_cbor().expect("to_cbor");
         let blob = d.to_blob().expect("to_blob");
@@ -440,4 +453,25 @@ fn strategy_covers_every_kind() {
 
 fn refs_of_pointee(p: &abi_descriptor::PointerType) -> Vec<&str> {
     vec![p.pointee.as_str()]
+}
+
+/// Sorts every map of `value` by the bytes of its encoded keys, recursively.
+fn sort_value_maps(value: &mut ciborium::Value) {
+    use ciborium::Value;
+    let encoded = |v: &Value| {
+        let mut out = Vec::new();
+        ciborium::into_writer(v, &mut out).expect("write key");
+        out
+    };
+    match value {
+        Value::Map(entries) => {
+            entries.sort_by_cached_key(|(k, _)| encoded(k));
+            for (_, v) in entries {
+                sort_value_maps(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_value_maps),
+        Value::Tag(_, inner) => sort_value_maps(inner),
+        _ => {}
+    }
 }

@@ -215,6 +215,9 @@ pub enum ExpectationError {
     /// The descriptor is not valid.
     #[error("the expected descriptor is not valid")]
     Invalid(#[source] ValidationErrors),
+    /// The descriptor cannot be encoded to be fingerprinted.
+    #[error("the expected descriptor cannot be fingerprinted")]
+    Encode(#[source] EncodeError),
     /// Narrowing named an item the descriptor does not have.
     #[error("the expected descriptor of `{library}` has no {item}")]
     UnknownItem {

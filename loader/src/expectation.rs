@@ -1,6 +1,9 @@
 //! What a host expects of a library: a descriptor, narrowed to the items
 //! the host uses.
 
+use std::sync::Arc;
+
+use abi_check::{HostCheck, HostExpectation};
 use abi_descriptor::{BLOB_MAGIC, Descriptor, ItemRef};
 
 use crate::error::ExpectationError;
@@ -27,9 +30,28 @@ use crate::error::ExpectationError;
 /// assert!(all.functions(&["tile_cache_flush"]).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// An expectation is prepared once: its items' fingerprints are computed
+/// when it is made, not at every open. It also keeps the descriptor it was
+/// read from, as a canonical blob: a library embedding exactly that blob
+/// needs no decoding and no comparison when it is opened (the fast path of
+/// [`check`](crate::check)).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expectation {
-    descriptor: Descriptor,
+    host: HostExpectation,
+    source: Arc<Source>,
+    /// What checking the source itself reports: the report of a fast-path
+    /// open. `None` when the source would be refused (it never is: the
+    /// source contains the expectation).
+    known: Option<Arc<HostCheck>>,
+}
+
+/// The full descriptor an expectation was read from, and its canonical
+/// blob (whose header carries the SHA-256 of its canonical CBOR).
+#[derive(Debug, PartialEq)]
+pub(crate) struct Source {
+    pub(crate) descriptor: Arc<Descriptor>,
+    pub(crate) blob: Vec<u8>,
 }
 
 impl Expectation {
@@ -62,22 +84,41 @@ impl Expectation {
     /// An expectation of every item of `descriptor`, which must be valid.
     pub fn from_descriptor(descriptor: Descriptor) -> Result<Expectation, ExpectationError> {
         descriptor.validate().map_err(ExpectationError::Invalid)?;
-        Ok(Expectation { descriptor })
+        let blob = descriptor.to_blob().map_err(ExpectationError::Encode)?;
+        let source = Arc::new(Source {
+            descriptor: Arc::new(descriptor),
+            blob,
+        });
+        Expectation::prepare(&source.descriptor.clone(), source)
+    }
+
+    fn prepare(
+        expected: &Descriptor,
+        source: Arc<Source>,
+    ) -> Result<Expectation, ExpectationError> {
+        let host = HostExpectation::new(expected).map_err(ExpectationError::Encode)?;
+        let known = host
+            .check(&source.descriptor)
+            .map_err(ExpectationError::Encode)?;
+        let known = (known.fingerprints_match && known.accepted()).then(|| Arc::new(known));
+        Ok(Expectation {
+            host,
+            source,
+            known,
+        })
     }
 
     /// This expectation narrowed to `items` and what they reach (see
     /// [`Descriptor::narrowed`]); every item must be in it.
     pub fn narrowed(&self, items: &[ItemRef]) -> Result<Expectation, ExpectationError> {
-        let have = abi_check::items_of(&self.descriptor);
+        let have = self.host.items();
         if let Some(missing) = items.iter().find(|i| !have.contains(i)) {
             return Err(ExpectationError::UnknownItem {
                 item: missing.clone(),
-                library: self.descriptor.library.name.clone(),
+                library: self.host.descriptor().library.name.clone(),
             });
         }
-        Ok(Expectation {
-            descriptor: self.descriptor.narrowed(items),
-        })
+        Expectation::prepare(&self.host.descriptor().narrowed(items), self.source.clone())
     }
 
     /// This expectation narrowed to the functions `symbols` (see
@@ -89,11 +130,22 @@ impl Expectation {
 
     /// The expected descriptor.
     pub fn descriptor(&self) -> &Descriptor {
-        &self.descriptor
+        self.host.descriptor()
     }
 
     /// The items the host expects.
     pub fn items(&self) -> Vec<ItemRef> {
-        abi_check::items_of(&self.descriptor)
+        self.host.items().to_vec()
+    }
+
+    /// The prepared check.
+    pub(crate) fn host(&self) -> &HostExpectation {
+        &self.host
+    }
+
+    /// The descriptor this expectation was read from and what a library
+    /// embedding exactly it is reported, if the fast path applies.
+    pub(crate) fn known(&self) -> Option<(&Source, &Arc<HostCheck>)> {
+        self.known.as_ref().map(|k| (&*self.source, k))
     }
 }

@@ -3,7 +3,9 @@
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-use abi_check::{HostCheck, RuleId, check_host, check_host_file, read_library, refuses};
+use std::sync::Arc;
+
+use abi_check::{HostCheck, RuleId, check_host, probe_library, read_library, refuses};
 use abi_describe::Describe;
 use abi_descriptor::{BLOB_HEADER_LEN, Descriptor};
 
@@ -17,9 +19,12 @@ use crate::signature::function_descriptor;
 #[derive(Debug)]
 pub struct Checked {
     path: PathBuf,
+    /// What `_abi_descriptor()` must return once loaded: the whole blob,
+    /// or on the fast path its header, whose hash stands for the body.
     blob: Vec<u8>,
-    descriptor: Descriptor,
-    check: HostCheck,
+    descriptor: Arc<Descriptor>,
+    check: Arc<HostCheck>,
+    identical: bool,
 }
 
 /// Checks the library at `path` against `expected` without loading it:
@@ -29,11 +34,19 @@ pub struct Checked {
 /// [`abi_check::refuses`]). When the library's fingerprints for those items
 /// equal the host's, no structural comparison is made.
 ///
+/// The fast path: when the library embeds, byte for byte, the blob of the
+/// very descriptor `expected` was read from, the expectation has already
+/// judged it. Then only the ELF headers, the exported-symbol hash table and
+/// the blob are read ([`abi_check::probe_library`]); nothing is decoded,
+/// hashed or compared structurally, and the descriptor's functions are not
+/// looked up among the exports (a missing one fails at
+/// [`Library::function`], never at a call).
+///
 /// `path` names a file (it is made absolute, so that the file checked is the
 /// file loaded); it is not a name for the dynamic loader to search.
 pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, LoadError> {
     let given = path.as_ref();
-    let path = std::fs::canonicalize(given).map_err(|source| LoadError::Path {
+    let path = std::path::absolute(given).map_err(|source| LoadError::Path {
         path: given.to_owned(),
         source,
     })?;
@@ -41,43 +54,80 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
         path: path.clone(),
         source: Box::new(source),
     };
-    let file = read_library(&path).map_err(read)?;
-    if let Some(host) = host_architecture()
-        && (file.architecture != host
-            || usize::from(file.pointer_width) != usize::BITS as usize
-            || file.little_endian != cfg!(target_endian = "little"))
+    if let Some((source, known)) = expected.known()
+        && let Some(probe) = probe_library(&path, &source.blob).map_err(read)?
     {
-        let order = |little: bool| if little { "little" } else { "big" };
-        return Err(LoadError::Architecture {
-            path,
-            found: format!(
-                "{} ({}-bit, {}-endian)",
-                file.architecture,
-                file.pointer_width,
-                order(file.little_endian)
-            ),
-            host: format!(
-                "{host} ({}-bit, {}-endian)",
-                usize::BITS,
-                order(cfg!(target_endian = "little"))
-            ),
-        });
+        check_architecture(
+            &path,
+            &probe.architecture,
+            probe.pointer_width,
+            probe.little_endian,
+        )?;
+        if probe.identical {
+            return Ok(Checked {
+                path,
+                blob: probe.header_bytes.to_vec(),
+                descriptor: source.descriptor.clone(),
+                check: known.clone(),
+                identical: true,
+            });
+        }
     }
+    let file = read_library(&path).map_err(read)?;
+    check_architecture(
+        &path,
+        &file.architecture,
+        file.pointer_width,
+        file.little_endian,
+    )?;
     let descriptor = file.descriptor().map_err(read)?;
-    let check = check_host_file(expected.descriptor(), &file, &descriptor).map_err(|source| {
-        LoadError::Encode {
+    let check = expected
+        .host()
+        .check_file(&file, &descriptor)
+        .map_err(|source| LoadError::Encode {
             path: path.clone(),
             source,
-        }
-    })?;
+        })?;
     if !check.accepted() {
         return Err(LoadError::Incompatible(Box::new(Refusal::new(path, check))));
     }
     Ok(Checked {
         path,
         blob: file.blob,
-        descriptor,
-        check,
+        descriptor: Arc::new(descriptor),
+        check: Arc::new(check),
+        identical: false,
+    })
+}
+
+/// Refuses a file built for another architecture than this process's.
+fn check_architecture(
+    path: &Path,
+    architecture: &str,
+    pointer_width: u16,
+    little_endian: bool,
+) -> Result<(), LoadError> {
+    let Some(host) = host_architecture() else {
+        return Ok(());
+    };
+    if architecture == host
+        && usize::from(pointer_width) == usize::BITS as usize
+        && little_endian == cfg!(target_endian = "little")
+    {
+        return Ok(());
+    }
+    let order = |little: bool| if little { "little" } else { "big" };
+    Err(LoadError::Architecture {
+        path: path.to_owned(),
+        found: format!(
+            "{architecture} ({pointer_width}-bit, {}-endian)",
+            order(little_endian)
+        ),
+        host: format!(
+            "{host} ({}-bit, {}-endian)",
+            usize::BITS,
+            order(cfg!(target_endian = "little"))
+        ),
     })
 }
 
@@ -117,6 +167,12 @@ impl Checked {
     /// and whether the fingerprints matched.
     pub fn report(&self) -> &HostCheck {
         &self.check
+    }
+
+    /// Whether the library embeds exactly the descriptor the expectation
+    /// was read from, so that the fast path accepted it (see [`check`]).
+    pub fn identical(&self) -> bool {
+        self.identical
     }
 
     /// Loads the checked library, then calls its `_abi_descriptor()` and
@@ -169,6 +225,7 @@ impl Checked {
             path: self.path,
             descriptor: self.descriptor,
             check: self.check,
+            identical: self.identical,
         })
     }
 }
@@ -205,8 +262,10 @@ unsafe fn runtime_difference(
     if let Some(problem) = differ(header) {
         return Some(problem);
     }
-    // Equal headers announce equal lengths: `checked.len()` bytes.
-    // SAFETY: the header at `ptr` announces this many bytes.
+    // `checked` is the whole blob, or on the fast path its header only
+    // (whose hash stands for the body); equal headers announce equal
+    // lengths, so the blob at `ptr` has at least `checked.len()` bytes.
+    // SAFETY: as just said.
     let blob = unsafe { std::slice::from_raw_parts(ptr, checked.len()) };
     differ(blob)
 }
@@ -217,8 +276,9 @@ unsafe fn runtime_difference(
 pub struct Library {
     lib: libloading::Library,
     path: PathBuf,
-    descriptor: Descriptor,
-    check: HostCheck,
+    descriptor: Arc<Descriptor>,
+    check: Arc<HostCheck>,
+    identical: bool,
 }
 
 /// Rules about what a bare Rust function pointer type cannot state: who
@@ -275,6 +335,12 @@ impl Library {
     /// The check that accepted it.
     pub fn report(&self) -> &HostCheck {
         &self.check
+    }
+
+    /// Whether the library embeds exactly the descriptor the expectation
+    /// was read from, so that the fast path accepted it (see [`check`]).
+    pub fn identical(&self) -> bool {
+        self.identical
     }
 
     /// The function `symbol` as the Rust function pointer type `F`, after

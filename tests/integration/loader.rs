@@ -294,6 +294,36 @@ fn a_host_using_a_subset_accepts_a_library_whose_other_items_broke() {
     assert_eq!(area(&RECT), 6.0);
 }
 
+#[test]
+fn a_library_embedding_the_expected_descriptor_takes_the_fast_path() {
+    let (old, new) = (&built().old, &built().new);
+    let v1 = Expectation::from_bytes(&abi_check::read_blob(old).unwrap()).unwrap();
+    let subset = v1.functions(&["geo_distance"]).unwrap();
+
+    // The library the host was built against: accepted by byte identity,
+    // with the report the expectation made of its own source.
+    for expected in [&v1, &subset] {
+        let checked = abi_loader::check(old, expected).unwrap_or_else(|e| panic!("{e}"));
+        assert!(checked.identical(), "the fast path applies");
+        assert!(checked.report().fingerprints_match);
+        assert!(checked.report().findings.is_empty());
+        assert_eq!(checked.report().items, expected.items());
+        // The whole descriptor, not just the host's part.
+        assert_eq!(
+            checked.descriptor(),
+            &abi_check::read_descriptor(old).unwrap()
+        );
+        // SAFETY: the fixture library is trusted test code.
+        let lib = unsafe { checked.load() }.unwrap_or_else(|e| panic!("{e}"));
+        assert!(lib.identical());
+    }
+
+    // Another release that still serves the subset host: judged in full.
+    let checked = abi_loader::check(new, &subset).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!checked.identical());
+    assert!(checked.report().fingerprints_match);
+}
+
 /// geo's types, as a host declares them.
 #[derive(Describe, Clone, Copy)]
 #[repr(C)]

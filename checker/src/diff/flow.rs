@@ -1,7 +1,9 @@
 //! Direction: which way values of each type cross the boundary, and which
 //! exported items reach a type.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use abi_descriptor::{
     Descriptor, Index, ItemKind, ItemRef, Mutability, TypeKind, WireCall, WireRef, type_refs,
@@ -72,47 +74,52 @@ pub(super) enum Node<'a> {
     Codes(&'a str),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(super) enum User<'a> {
     Node(Node<'a>),
-    Item(ItemRef),
+    /// An item, by kind and name (an [`ItemRef`] is made only when asked
+    /// for: most uses are never reported).
+    Item(ItemKind, &'a str),
 }
 
 impl<'a> Reach<'a> {
     pub(super) fn new(d: &'a Descriptor, ix: &Index<'a>) -> Reach<'a> {
         let mut r = Reach {
-            flows: HashMap::new(),
-            wire_flows: HashMap::new(),
-            users: HashMap::new(),
+            flows: HashMap::with_capacity_and_hasher(d.types.len(), Default::default()),
+            wire_flows: HashMap::with_capacity_and_hasher(d.wire_types.len(), Default::default()),
+            users: HashMap::with_capacity_and_hasher(
+                d.types.len() + d.wire_types.len(),
+                Default::default(),
+            ),
         };
         let mut work: Vec<(&'a str, Flow)> = Vec::new();
         let mut wire_work: Vec<(&'a str, Flow)> = Vec::new();
         for f in &d.functions {
-            let item = ItemRef::function(&f.symbol);
+            let item = User::Item(ItemKind::Function, &f.symbol);
             for p in &f.params {
-                r.used_by(Node::Type(p.ty.as_str()), User::Item(item.clone()));
+                r.used_by(Node::Type(p.ty.as_str()), item);
                 work.push((p.ty.as_str(), Flow::IN));
             }
-            r.used_by(Node::Type(f.ret.as_str()), User::Item(item.clone()));
+            r.used_by(Node::Type(f.ret.as_str()), item);
             work.push((f.ret.as_str(), Flow::OUT));
             if let Some(w) = &f.wire {
                 for (t, flow) in wire_roots(w) {
-                    r.used_by(Node::Wire(t.as_str()), User::Item(item.clone()));
+                    r.used_by(Node::Wire(t.as_str()), item);
                     wire_work.push((t.as_str(), flow));
                 }
                 if let Some(c) = &w.codes {
-                    r.used_by(Node::Codes(c), User::Item(item.clone()));
+                    r.used_by(Node::Codes(c), item);
                 }
             }
         }
         for v in &d.variables {
-            let item = ItemRef::new(ItemKind::Variable, &v.symbol);
-            r.used_by(Node::Type(v.ty.as_str()), User::Item(item));
+            let item = User::Item(ItemKind::Variable, &v.symbol);
+            r.used_by(Node::Type(v.ty.as_str()), item);
             work.push((v.ty.as_str(), variable_flow(v.mutability)));
         }
         for c in &d.constants {
-            let item = ItemRef::new(ItemKind::Constant, &c.name);
-            r.used_by(Node::Type(c.ty.as_str()), User::Item(item));
+            let item = User::Item(ItemKind::Constant, &c.name);
+            r.used_by(Node::Type(c.ty.as_str()), item);
             work.push((c.ty.as_str(), Flow::OUT));
         }
         for t in &d.types {
@@ -190,13 +197,13 @@ impl<'a> Reach<'a> {
             return items.clone();
         }
         let mut items = BTreeSet::new();
-        let mut seen = HashSet::from([node]);
+        let mut seen = HashSet::from_iter([node]);
         let mut work = vec![node];
         while let Some(n) = work.pop() {
             for user in self.users.get(&n).into_iter().flatten() {
                 match user {
-                    User::Item(item) => {
-                        items.insert(item.clone());
+                    User::Item(kind, name) => {
+                        items.insert((*kind, *name));
                     }
                     User::Node(parent) => {
                         if seen.insert(*parent) {
@@ -206,7 +213,10 @@ impl<'a> Reach<'a> {
                 }
             }
         }
-        let items: Vec<ItemRef> = items.into_iter().collect();
+        let items: Vec<ItemRef> = items
+            .into_iter()
+            .map(|(kind, name)| ItemRef::new(kind, name))
+            .collect();
         memo.insert(node, items.clone());
         items
     }

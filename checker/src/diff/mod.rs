@@ -13,7 +13,9 @@ mod named;
 mod types;
 mod wire;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use abi_descriptor::{Descriptor, Index, ItemRef, Primitive, Target};
 use serde::Serialize;
@@ -34,17 +36,25 @@ enum Owner<'a> {
 }
 
 /// Compares two descriptors and returns every finding, unsorted.
+///
+/// The engine compares canonical forms: two spellings of one descriptor
+/// (tables and lists in another order, `abi` naming the target's default
+/// convention instead of `c`, an alignment override equal to the size) are
+/// the same descriptor, encode to the same bytes and have the same
+/// fingerprints, so they must not differ here either.
 pub(crate) fn diff(old: &Descriptor, new: &Descriptor) -> Vec<Finding> {
-    let old_ix = Index::new(old);
-    let new_ix = Index::new(new);
+    // Decoded canonical CBOR is canonical already: no copy then.
+    let (old, new) = (old.canonical(), new.canonical());
+    let old_ix = Index::new(&old);
+    let new_ix = Index::new(&new);
     let mut e = Engine {
-        old_reach: Reach::new(old, &old_ix),
-        new_reach: Reach::new(new, &new_ix),
+        old_reach: Reach::new(&old, &old_ix),
+        new_reach: Reach::new(&new, &new_ix),
         old: old_ix,
         new: new_ix,
         findings: Vec::new(),
-        active: HashSet::new(),
-        items_memo: HashMap::new(),
+        active: HashSet::default(),
+        items_memo: HashMap::default(),
     };
     e.envelope();
     e.items();

@@ -23,10 +23,18 @@ impl<'a> Engine<'a> {
             Reach::type_flow,
             |t| format!("{} `{}`", t.kind.as_str(), t.id),
         );
-        // Anonymous types are compared where they are used.
+        // Anonymous types are compared where they are used; only their
+        // metadata, which is the entry's and not the use's, is compared here.
         for (od, nd, flow) in reached {
             if is_named(&od.kind) {
                 self.named(od, nd, flow);
+            } else {
+                self.metadata(
+                    &Owner::Type(&od.id),
+                    &format!("{} `{}`", od.kind.as_str(), od.id),
+                    (&od.since, &nd.since),
+                    (od.deprecated.as_ref(), nd.deprecated.as_ref()),
+                );
             }
         }
     }
@@ -317,6 +325,7 @@ impl<'a> Engine<'a> {
                             format!("removed (tag {})", v.tag),
                         ),
                         Some(w) => {
+                            self.metadata(&owner, &vp, (&v.since, &w.since), (None, None));
                             if v.tag != w.tag {
                                 self.report(
                                     RuleId::TaggedVariantChanged,

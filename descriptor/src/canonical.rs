@@ -1,0 +1,576 @@
+//! A serde serializer that writes canonical CBOR in one pass.
+//!
+//! Canonical here means RFC 8949 §4.2.1 deterministic encoding as the format
+//! specifies it: definite lengths, the shortest head for every integer and
+//! length, the shortest float that keeps the value's bits, and every map's
+//! entries ordered by the bytes of their encoded keys. Items go straight
+//! into one output buffer; a map's entries are written in the order serde
+//! hands them over and put in key order when the map ends, by moving bytes
+//! within the buffer. Nothing is built per value, so the cost is one pass
+//! plus one copy of each map's bytes per nesting level.
+//!
+//! The bytes are those ciborium writes for the same value after sorting the
+//! keys of its `Value` tree; the crate's tests check the two agree.
+
+use std::fmt;
+
+use serde::ser::{self, Serialize};
+
+/// An error raised while serializing: only a value's own `Serialize`
+/// implementation can fail.
+#[derive(Debug)]
+pub(crate) struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+/// Encodes `value` as canonical CBOR.
+pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut encoder = Encoder::default();
+    value.serialize(&mut encoder)?;
+    Ok(encoder.out)
+}
+
+const MAJOR_UNSIGNED: u8 = 0;
+const MAJOR_NEGATIVE: u8 = 1;
+const MAJOR_BYTES: u8 = 2;
+const MAJOR_TEXT: u8 = 3;
+const MAJOR_ARRAY: u8 = 4;
+const MAJOR_MAP: u8 = 5;
+const MAJOR_TAG: u8 = 6;
+const FALSE: u8 = 0xf4;
+const TRUE: u8 = 0xf5;
+const NULL: u8 = 0xf6;
+const TAG_BIGNUM_POSITIVE: u64 = 2;
+const TAG_BIGNUM_NEGATIVE: u64 = 3;
+
+/// One map entry written but not yet in place: its key starts at `key`, its
+/// value at `value`, and it ends at `end` (offsets into the output).
+#[derive(Clone, Copy)]
+struct Entry {
+    key: usize,
+    value: usize,
+    end: usize,
+}
+
+#[derive(Default)]
+struct Encoder {
+    out: Vec<u8>,
+    /// The entries of every open map, innermost last.
+    entries: Vec<Entry>,
+    /// Where a finished map's sorted bytes are assembled.
+    scratch: Vec<u8>,
+}
+
+impl Encoder {
+    fn head(&mut self, major: u8, arg: u64) {
+        write_head(&mut self.out, major, arg);
+    }
+
+    fn text(&mut self, s: &str) {
+        self.head(MAJOR_TEXT, s.len() as u64);
+        self.out.extend_from_slice(s.as_bytes());
+    }
+
+    fn signed(&mut self, v: i128) {
+        if v >= 0 {
+            self.unsigned(v as u128);
+        } else {
+            // -1 - v, without overflow for i128::MIN.
+            let n = !(v as u128);
+            match u64::try_from(n) {
+                Ok(n) => self.head(MAJOR_NEGATIVE, n),
+                Err(_) => self.bignum(TAG_BIGNUM_NEGATIVE, n),
+            }
+        }
+    }
+
+    fn unsigned(&mut self, v: u128) {
+        match u64::try_from(v) {
+            Ok(v) => self.head(MAJOR_UNSIGNED, v),
+            Err(_) => self.bignum(TAG_BIGNUM_POSITIVE, v),
+        }
+    }
+
+    fn bignum(&mut self, tag: u64, magnitude: u128) {
+        let bytes = magnitude.to_be_bytes();
+        let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+        self.head(MAJOR_TAG, tag);
+        self.head(MAJOR_BYTES, (bytes.len() - first) as u64);
+        self.out.extend_from_slice(&bytes[first..]);
+    }
+
+    fn float(&mut self, v: f64) {
+        let half = half::f16::from_f64(v);
+        let single = v as f32;
+        if f64::from(half).to_bits() == v.to_bits() {
+            self.out.push(0xf9);
+            self.out.extend_from_slice(&half.to_be_bytes());
+        } else if f64::from(single).to_bits() == v.to_bits() {
+            self.out.push(0xfa);
+            self.out.extend_from_slice(&single.to_be_bytes());
+        } else {
+            self.out.push(0xfb);
+            self.out.extend_from_slice(&v.to_be_bytes());
+        }
+    }
+
+    /// Opens an array: with a known length the head is written now,
+    /// otherwise when the array ends.
+    fn open_array(&mut self, len: Option<usize>) -> Array<'_> {
+        let start = self.out.len();
+        if let Some(len) = len {
+            self.head(MAJOR_ARRAY, len as u64);
+        }
+        Array {
+            enc: self,
+            start,
+            known: len.is_some(),
+            count: 0,
+        }
+    }
+
+    fn open_map(&mut self) -> Map<'_> {
+        Map {
+            start: self.out.len(),
+            base: self.entries.len(),
+            enc: self,
+        }
+    }
+
+    /// Opens the one-entry map `{variant: ...}` that wraps an enum variant
+    /// with data; its single entry needs no sorting.
+    fn variant(&mut self, variant: &str) {
+        self.head(MAJOR_MAP, 1);
+        self.text(variant);
+    }
+}
+
+/// Writes the shortest head for `major` and `arg`.
+fn write_head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let major = major << 5;
+    match arg {
+        0..=23 => out.push(major | arg as u8),
+        24..=0xff => out.extend_from_slice(&[major | 24, arg as u8]),
+        0x100..=0xffff => {
+            out.push(major | 25);
+            out.extend_from_slice(&(arg as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.push(major | 26);
+            out.extend_from_slice(&(arg as u32).to_be_bytes());
+        }
+        _ => {
+            out.push(major | 27);
+            out.extend_from_slice(&arg.to_be_bytes());
+        }
+    }
+}
+
+/// An open array.
+struct Array<'a> {
+    enc: &'a mut Encoder,
+    start: usize,
+    known: bool,
+    count: u64,
+}
+
+impl Array<'_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.count += 1;
+        value.serialize(&mut *self.enc)
+    }
+
+    fn close(self) {
+        if !self.known {
+            // Put the head, now that the count is known, before the items.
+            let enc = self.enc;
+            enc.scratch.clear();
+            write_head(&mut enc.scratch, MAJOR_ARRAY, self.count);
+            let head_len = enc.scratch.len();
+            enc.out.splice(
+                self.start..self.start,
+                enc.scratch[..head_len].iter().copied(),
+            );
+        }
+    }
+}
+
+/// An open map: its entries are recorded from `base` in the encoder's
+/// entry stack.
+struct Map<'a> {
+    enc: &'a mut Encoder,
+    start: usize,
+    base: usize,
+}
+
+impl Map<'_> {
+    fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        let at = self.enc.out.len();
+        key.serialize(&mut *self.enc)?;
+        let value = self.enc.out.len();
+        self.enc.entries.push(Entry {
+            key: at,
+            value,
+            end: value,
+        });
+        Ok(())
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if self.enc.entries.len() <= self.base {
+            return Err(Error("a map value without a key".to_owned()));
+        }
+        value.serialize(&mut *self.enc)?;
+        let end = self.enc.out.len();
+        if let Some(entry) = self.enc.entries.last_mut() {
+            entry.end = end;
+        }
+        Ok(())
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+        let at = self.enc.out.len();
+        self.enc.text(key);
+        let value_at = self.enc.out.len();
+        value.serialize(&mut *self.enc)?;
+        let end = self.enc.out.len();
+        self.enc.entries.push(Entry {
+            key: at,
+            value: value_at,
+            end,
+        });
+        Ok(())
+    }
+
+    /// Writes the head and the entries in key order in place of what was
+    /// written.
+    fn close(self) {
+        let enc = self.enc;
+        let Encoder {
+            out,
+            entries,
+            scratch,
+        } = enc;
+        let mine = &mut entries[self.base..];
+        scratch.clear();
+        write_head(scratch, MAJOR_MAP, mine.len() as u64);
+        let in_order = mine
+            .windows(2)
+            .all(|w| out[w[0].key..w[0].value] <= out[w[1].key..w[1].value]);
+        if in_order {
+            out.splice(self.start..self.start, scratch.iter().copied());
+        } else {
+            mine.sort_by(|a, b| out[a.key..a.value].cmp(&out[b.key..b.value]));
+            for e in mine.iter() {
+                scratch.extend_from_slice(&out[e.key..e.end]);
+            }
+            out.truncate(self.start);
+            out.extend_from_slice(scratch);
+        }
+        entries.truncate(self.base);
+    }
+}
+
+impl<'a> ser::Serializer for &'a mut Encoder {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Array<'a>;
+    type SerializeTuple = Array<'a>;
+    type SerializeTupleStruct = Array<'a>;
+    type SerializeTupleVariant = Array<'a>;
+    type SerializeMap = Map<'a>;
+    type SerializeStruct = Map<'a>;
+    type SerializeStructVariant = Map<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out.push(if v { TRUE } else { FALSE });
+        Ok(())
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.signed(v.into());
+        Ok(())
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.signed(v.into());
+        Ok(())
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.signed(v.into());
+        Ok(())
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.signed(v.into());
+        Ok(())
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        self.signed(v);
+        Ok(())
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.unsigned(v.into());
+        Ok(())
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.unsigned(v.into());
+        Ok(())
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.unsigned(v.into());
+        Ok(())
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.unsigned(v.into());
+        Ok(())
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        self.unsigned(v);
+        Ok(())
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.float(v.into());
+        Ok(())
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.float(v);
+        Ok(())
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.text(v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.text(v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        self.head(MAJOR_BYTES, v.len() as u64);
+        self.out.extend_from_slice(v);
+        Ok(())
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        self.out.push(NULL);
+        Ok(())
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.push(NULL);
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.text(variant);
+        Ok(())
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.variant(variant);
+        value.serialize(self)
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<Array<'a>, Error> {
+        Ok(self.open_array(len))
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Array<'a>, Error> {
+        Ok(self.open_array(Some(len)))
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Array<'a>, Error> {
+        Ok(self.open_array(Some(len)))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Array<'a>, Error> {
+        self.variant(variant);
+        Ok(self.open_array(Some(len)))
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Map<'a>, Error> {
+        Ok(self.open_map())
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Map<'a>, Error> {
+        Ok(self.open_map())
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Map<'a>, Error> {
+        self.variant(variant);
+        Ok(self.open_map())
+    }
+}
+
+impl ser::SerializeSeq for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close();
+        Ok(())
+    }
+}
+
+impl ser::SerializeTuple for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close();
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleStruct for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close();
+        Ok(())
+    }
+}
+
+impl ser::SerializeTupleVariant for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close();
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Map<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.key(key)
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.value(value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close();
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for Map<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close();
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for Map<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close();
+        Ok(())
+    }
+}
