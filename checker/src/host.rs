@@ -305,7 +305,7 @@ impl HostExpectation {
         };
         Ok(HostCheck {
             expected: self.side.clone(),
-            library: Side::of(library, Fingerprint::of_bytes(&library.to_cbor()?)),
+            library: Side::of(library, library.fingerprint()?),
             items: self.items.clone(),
             fingerprints_match,
             findings,

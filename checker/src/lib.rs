@@ -40,7 +40,7 @@ mod report;
 mod rules;
 mod verify;
 
-use abi_descriptor::{Descriptor, EncodeError, Fingerprint};
+use abi_descriptor::{Descriptor, EncodeError};
 
 pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, Origin, Suppression, Unused, UnusedSuppression,
@@ -129,8 +129,8 @@ pub fn compare_with(
     }
     config.apply_levels(&mut findings);
     let unused = config.apply_suppressions(&mut findings, &new.library.version);
-    let old_side = report::Side::of(old, Fingerprint::of_bytes(&old.to_cbor()?));
-    let new_side = report::Side::of(new, Fingerprint::of_bytes(&new.to_cbor()?));
+    let old_side = report::Side::of(old, old.fingerprint()?);
+    let new_side = report::Side::of(new, new.fingerprint()?);
     let mut report = Report::new(old_side, new_side, findings);
     report.unused_suppressions = unused;
     Ok(report)

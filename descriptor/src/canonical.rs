@@ -42,6 +42,24 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error>
     Ok(encoder.out)
 }
 
+/// The SHA-256 of `value`'s canonical CBOR. When `value` is a map (a
+/// struct), its entries are hashed in key order straight from where they
+/// were written, without assembling the sorted encoding: one copy of the
+/// encoding less than hashing [`to_vec`]'s result.
+pub(crate) fn sha256<T: Serialize + ?Sized>(value: &T) -> Result<[u8; 32], Error> {
+    use sha2::Digest;
+    let mut encoder = Encoder {
+        hasher: Some(sha2::Sha256::new()),
+        ..Encoder::default()
+    };
+    value.serialize(&mut encoder)?;
+    let mut hasher = encoder.hasher.take().unwrap_or_default();
+    if !encoder.hashed {
+        hasher.update(&encoder.out);
+    }
+    Ok(hasher.finalize().into())
+}
+
 const MAJOR_UNSIGNED: u8 = 0;
 const MAJOR_NEGATIVE: u8 = 1;
 const MAJOR_BYTES: u8 = 2;
@@ -71,6 +89,13 @@ struct Encoder {
     entries: Vec<Entry>,
     /// Where a finished map's sorted bytes are assembled.
     scratch: Vec<u8>,
+    /// How many maps are open.
+    depth: usize,
+    /// When set, the outermost map is hashed into it in key order instead
+    /// of being put in order in `out`.
+    hasher: Option<sha2::Sha256>,
+    /// Whether the outermost map went into `hasher`.
+    hashed: bool,
 }
 
 impl Encoder {
@@ -142,6 +167,7 @@ impl Encoder {
     }
 
     fn open_map(&mut self) -> Map<'_> {
+        self.depth += 1;
         Map {
             start: self.out.len(),
             base: self.entries.len(),
@@ -255,13 +281,19 @@ impl Map<'_> {
     }
 
     /// Writes the head and the entries in key order in place of what was
-    /// written.
+    /// written (or, for the outermost map when hashing, hashes them in key
+    /// order).
     fn close(self) {
+        use sha2::Digest;
         let enc = self.enc;
+        enc.depth -= 1;
         let Encoder {
             out,
             entries,
             scratch,
+            depth,
+            hasher,
+            hashed,
         } = enc;
         let mine = &mut entries[self.base..];
         scratch.clear();
@@ -269,15 +301,27 @@ impl Map<'_> {
         let in_order = mine
             .windows(2)
             .all(|w| out[w[0].key..w[0].value] <= out[w[1].key..w[1].value]);
-        if in_order {
-            out.splice(self.start..self.start, scratch.iter().copied());
-        } else {
+        if !in_order {
             mine.sort_by(|a, b| out[a.key..a.value].cmp(&out[b.key..b.value]));
-            for e in mine.iter() {
-                scratch.extend_from_slice(&out[e.key..e.end]);
+        }
+        match hasher {
+            Some(h) if *depth == 0 && self.start == 0 => {
+                h.update(&scratch[..]);
+                for e in mine.iter() {
+                    h.update(&out[e.key..e.end]);
+                }
+                *hashed = true;
             }
-            out.truncate(self.start);
-            out.extend_from_slice(scratch);
+            _ if in_order => {
+                out.splice(self.start..self.start, scratch.iter().copied());
+            }
+            _ => {
+                for e in mine.iter() {
+                    scratch.extend_from_slice(&out[e.key..e.end]);
+                }
+                out.truncate(self.start);
+                out.extend_from_slice(scratch);
+            }
         }
         entries.truncate(self.base);
     }

@@ -308,6 +308,14 @@ impl Descriptor {
                 });
             }
         }
+        // Tables grow by doubling while they are decoded; give back what
+        // the last doubling did not use.
+        self.types.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        self.variables.shrink_to_fit();
+        self.constants.shrink_to_fit();
+        self.wire_types.shrink_to_fit();
+        self.code_tables.shrink_to_fit();
         Ok(self)
     }
 }

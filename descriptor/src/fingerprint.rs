@@ -142,12 +142,30 @@ const TAG_NODE: &[u8] = b"abi-descriptor/1/node\0";
 const TAG_ITEM: &[u8] = b"abi-descriptor/1/item\0";
 
 impl Descriptor {
+    /// The descriptor's fingerprint: the SHA-256 of its canonical CBOR
+    /// ([`to_cbor`](Self::to_cbor)), which is what a blob header carries,
+    /// computed without keeping the encoding.
+    ///
+    /// ```
+    /// use abi_descriptor::{Descriptor, Fingerprint};
+    ///
+    /// let d = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// assert_eq!(d.fingerprint()?, Fingerprint::of_bytes(&d.to_cbor()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fingerprint(&self) -> Result<Fingerprint, EncodeError> {
+        crate::canonical::sha256(&*self.canonical())
+            .map(Fingerprint)
+            .map_err(|e| EncodeError::Serialize {
+                message: e.to_string(),
+            })
+    }
+
     /// Computes every fingerprint. Dangling references are hashed by name, so
     /// this works on descriptors that do not validate.
     pub fn fingerprints(&self) -> Result<Fingerprints, EncodeError> {
         let d = &*self.canonical();
-        // `d` is canonical: encode it as is rather than through `to_cbor`.
-        let descriptor = Fingerprint::of_bytes(&encode(d)?);
+        let descriptor = d.fingerprint()?;
         let graph = Graph::build(d)?;
         let node_hashes = graph.hash_nodes();
         let target = encode(&d.target)?;

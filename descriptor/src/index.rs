@@ -1,15 +1,12 @@
 //! Lookups over a descriptor's tables.
 //!
-//! The tables hash ids with FxHash rather than the standard library's
+//! The tables hash ids with foldhash rather than the standard library's
 //! SipHash: lookups by id are the hottest operation of validation and of the
-//! diff engine, and FxHash is several times cheaper on short ids. FxHash does
-//! not resist ids crafted to collide. That is accepted: decoding bounds every
-//! table by [`Limits`](crate::Limits), and a descriptor is its own library's
-//! description, read by that library's developer or by a loader about to run
-//! the library's code, so whoever could craft collisions could slow the
-//! reader down by other means anyway.
+//! diff engine, and foldhash is several times cheaper on short ids. Its seed
+//! is random per process, so ids cannot be crafted in advance to collide and
+//! turn lookups quadratic.
 
-use rustc_hash::FxHashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::model::{
     BufferLength, CodeTable, Descriptor, Function, Primitive, TypeDef, TypeKind, TypeRef,
@@ -43,10 +40,10 @@ pub enum Resolved<'a> {
 pub struct Index<'a> {
     /// The indexed descriptor.
     pub descriptor: &'a Descriptor,
-    types: FxHashMap<&'a str, &'a TypeDef>,
-    wire_types: FxHashMap<&'a str, &'a WireTypeDef>,
-    code_tables: FxHashMap<&'a str, &'a CodeTable>,
-    functions: FxHashMap<&'a str, &'a Function>,
+    types: HashMap<&'a str, &'a TypeDef>,
+    wire_types: HashMap<&'a str, &'a WireTypeDef>,
+    code_tables: HashMap<&'a str, &'a CodeTable>,
+    functions: HashMap<&'a str, &'a Function>,
 }
 
 impl<'a> Index<'a> {
@@ -55,9 +52,8 @@ impl<'a> Index<'a> {
     pub fn new(descriptor: &'a Descriptor) -> Index<'a> {
         fn first<'a, T>(
             entries: impl ExactSizeIterator<Item = (&'a str, &'a T)>,
-        ) -> FxHashMap<&'a str, &'a T> {
-            let mut map =
-                FxHashMap::with_capacity_and_hasher(entries.len(), rustc_hash::FxBuildHasher);
+        ) -> HashMap<&'a str, &'a T> {
+            let mut map = HashMap::with_capacity(entries.len());
             for (k, v) in entries {
                 map.entry(k).or_insert(v);
             }

@@ -389,7 +389,7 @@ pub struct TypeDef {
     pub since: Option<Version>,
     /// Set when the type is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<Deprecation>,
+    pub deprecated: Option<Box<Deprecation>>,
     /// What the type is.
     #[serde(flatten)]
     pub kind: TypeKind,
@@ -710,7 +710,7 @@ pub struct Variant {
     pub since: Option<Version>,
     /// Set when the variant is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<Deprecation>,
+    pub deprecated: Option<Box<Deprecation>>,
 }
 
 /// A C-like enum.
@@ -984,14 +984,14 @@ pub struct Function {
     /// The encoded-message contract, for functions that take and return
     /// encoded payloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wire: Option<WireCall>,
+    pub wire: Option<Box<WireCall>>,
     /// Library version the function appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub since: Option<Version>,
     /// Set when the function is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<Deprecation>,
+    pub deprecated: Option<Box<Deprecation>>,
 }
 
 /// An exported global variable.
@@ -1010,7 +1010,7 @@ pub struct Variable {
     pub since: Option<Version>,
     /// Set when the variable is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<Deprecation>,
+    pub deprecated: Option<Box<Deprecation>>,
 }
 
 /// The value of a constant.
@@ -1058,7 +1058,7 @@ pub struct Constant {
     pub since: Option<Version>,
     /// Set when the constant is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<Deprecation>,
+    pub deprecated: Option<Box<Deprecation>>,
 }
 
 // ---------------------------------------------------------------------------
@@ -1124,7 +1124,7 @@ pub struct Event {
     pub since: Option<Version>,
     /// Set when the event is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<Deprecation>,
+    pub deprecated: Option<Box<Deprecation>>,
 }
 
 /// A table of return codes.
@@ -1286,7 +1286,7 @@ pub struct WireTypeDef {
     pub since: Option<Version>,
     /// Set when the type is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deprecated: Option<Deprecation>,
+    pub deprecated: Option<Box<Deprecation>>,
     /// What the type is.
     #[serde(flatten)]
     pub kind: WireKind,

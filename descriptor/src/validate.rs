@@ -4,7 +4,7 @@
 use std::fmt;
 use std::hash::Hash;
 
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use semver::Version;
 
 use crate::error::{ValidationError, ValidationErrors};
@@ -155,7 +155,7 @@ struct Seen<T> {
     inline: [T; SEEN_INLINE],
     len: usize,
     /// Every entry once more than [`SEEN_INLINE`] were seen.
-    set: FxHashSet<T>,
+    set: HashSet<T>,
 }
 
 impl<T: Copy + Default + Eq + Hash> Seen<T> {
@@ -163,7 +163,7 @@ impl<T: Copy + Default + Eq + Hash> Seen<T> {
         Seen {
             inline: [T::default(); SEEN_INLINE],
             len: 0,
-            set: FxHashSet::default(),
+            set: HashSet::new(),
         }
     }
 
@@ -280,7 +280,7 @@ impl<'a> Validator<'a> {
     /// Unique ids and symbols; ids that shadow primitives.
     fn tables(&mut self) {
         let d = self.d;
-        let mut seen = FxHashSet::with_capacity_and_hasher(d.types.len(), FxBuildHasher);
+        let mut seen = HashSet::with_capacity(d.types.len());
         for t in &d.types {
             if t.id.is_empty() {
                 self.err(&Path::Fixed("types"), "a type has an empty id");
@@ -296,14 +296,11 @@ impl<'a> Validator<'a> {
                 self.since(
                     &self.type_path(&t.id),
                     t.since.as_ref(),
-                    t.deprecated.as_ref(),
+                    t.deprecated.as_deref(),
                 );
             }
         }
-        let mut symbols = FxHashSet::with_capacity_and_hasher(
-            d.functions.len() + d.variables.len(),
-            FxBuildHasher,
-        );
+        let mut symbols = HashSet::with_capacity(d.functions.len() + d.variables.len());
         for f in &d.functions {
             if f.symbol.is_empty() {
                 self.err(&Path::Fixed("functions"), "a function has an empty symbol");
@@ -324,7 +321,7 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        let mut names = FxHashSet::with_capacity_and_hasher(d.constants.len(), FxBuildHasher);
+        let mut names = HashSet::with_capacity(d.constants.len());
         for c in &d.constants {
             if c.name.is_empty() {
                 self.err(&Path::Fixed("constants"), "a constant has an empty name");
@@ -335,7 +332,7 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        let mut wire = FxHashSet::with_capacity_and_hasher(d.wire_types.len(), FxBuildHasher);
+        let mut wire = HashSet::with_capacity(d.wire_types.len());
         for t in &d.wire_types {
             if t.id.is_empty() {
                 self.err(&Path::Fixed("wire_types"), "a wire type has an empty id");
@@ -351,7 +348,7 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        let mut tables = FxHashSet::with_capacity_and_hasher(d.code_tables.len(), FxBuildHasher);
+        let mut tables = HashSet::with_capacity(d.code_tables.len());
         for t in &d.code_tables {
             let path = Path::top("code table", &t.id);
             if t.id.is_empty() {
@@ -428,7 +425,7 @@ impl<'a> Validator<'a> {
         let d = self.d;
         let n = d.types.len();
         // Where ids repeat, the last entry wins here.
-        let mut ids: FxHashMap<&str, usize> = FxHashMap::with_capacity_and_hasher(n, FxBuildHasher);
+        let mut ids: HashMap<&str, usize> = HashMap::with_capacity(n);
         for (i, t) in d.types.iter().enumerate() {
             ids.insert(t.id.as_str(), i);
         }
@@ -714,7 +711,7 @@ impl<'a> Validator<'a> {
                     if value < lo || value > hi {
                         self.err(&vp, format!("value {value} does not fit `{}`", e.repr));
                     }
-                    self.since(&vp, var.since.as_ref(), var.deprecated.as_ref());
+                    self.since(&vp, var.since.as_ref(), var.deprecated.as_deref());
                 }
             }
             TypeKind::TaggedUnion(u) => {
@@ -907,7 +904,7 @@ impl<'a> Validator<'a> {
             let path = &Path::top("function", &f.symbol);
             self.params(path, &f.params, true);
             self.ret(path, &f.ret, true);
-            self.since(path, f.since.as_ref(), f.deprecated.as_ref());
+            self.since(path, f.since.as_ref(), f.deprecated.as_deref());
             if let Some(w) = &f.wire {
                 self.wire_call(path, &f.params, w);
             }
@@ -967,7 +964,7 @@ impl<'a> Validator<'a> {
                 self.err(&ep, "name is declared more than once");
             }
             self.wire_ref(&ep, &e.payload);
-            self.since(&ep, e.since.as_ref(), e.deprecated.as_ref());
+            self.since(&ep, e.since.as_ref(), e.deprecated.as_deref());
         }
     }
 
@@ -981,11 +978,11 @@ impl<'a> Validator<'a> {
         for v in &self.d.variables {
             let path = &Path::top("variable", &v.symbol);
             self.by_value(path, &v.ty, true);
-            self.since(path, v.since.as_ref(), v.deprecated.as_ref());
+            self.since(path, v.since.as_ref(), v.deprecated.as_deref());
         }
         for c in &self.d.constants {
             let path = &Path::top("constant", &c.name);
-            self.since(path, c.since.as_ref(), c.deprecated.as_ref());
+            self.since(path, c.since.as_ref(), c.deprecated.as_deref());
             if !self.reference(path, &c.ty) {
                 continue;
             }
@@ -1032,7 +1029,7 @@ impl<'a> Validator<'a> {
         let wire = Path::Fixed("wire");
         for t in &self.d.wire_types {
             let path = &wire.named(t.kind.as_str(), &t.id);
-            self.since(path, t.since.as_ref(), t.deprecated.as_ref());
+            self.since(path, t.since.as_ref(), t.deprecated.as_deref());
             for r in wire_refs(&t.kind) {
                 self.wire_ref(path, r);
             }

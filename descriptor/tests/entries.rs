@@ -37,7 +37,7 @@ impl From<DerivedTypeDef> for TypeDef {
         TypeDef {
             id: d.id,
             since: d.since,
-            deprecated: d.deprecated,
+            deprecated: d.deprecated.map(Box::new),
             kind: d.kind,
         }
     }
@@ -60,7 +60,7 @@ impl From<DerivedWireTypeDef> for WireTypeDef {
         WireTypeDef {
             id: d.id,
             since: d.since,
-            deprecated: d.deprecated,
+            deprecated: d.deprecated.map(Box::new),
             kind: d.kind,
         }
     }

@@ -703,10 +703,10 @@ const CASES: &[(&str, Mutation, &str, &str)] = &[
     (
         "deprecated since newer than the library version",
         |d| {
-            d.types[0].deprecated = Some(Deprecation {
+            d.types[0].deprecated = Some(Box::new(Deprecation {
                 since: Some(version("1.2.1")),
                 note: None,
-            })
+            }))
         },
         "struct `Point`",
         "deprecated since version 1.2.1 is newer than the library version 1.2.0",

@@ -475,3 +475,19 @@ fn sort_value_maps(value: &mut ciborium::Value) {
         _ => {}
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The fingerprint hashed in key order without assembling the encoding
+    /// is the hash of the encoding.
+    #[test]
+    fn the_fingerprint_is_the_hash_of_the_canonical_cbor((d, seed) in descriptor_and_seed()) {
+        let mut shuffled = d.clone();
+        permute(&mut shuffled, &mut Shuffler::new(seed));
+        let expected = Fingerprint::of_bytes(&d.to_cbor().expect("to_cbor"));
+        prop_assert_eq!(d.fingerprint().expect("fingerprint"), expected);
+        prop_assert_eq!(shuffled.fingerprint().expect("fingerprint"), expected);
+        prop_assert_eq!(d.fingerprints().expect("fingerprints").descriptor, expected);
+    }
+}

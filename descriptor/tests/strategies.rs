@@ -369,13 +369,15 @@ impl Builder {
         self.e.chance(30).then(|| self.version_le())
     }
 
-    fn deprecated(&mut self) -> Option<Deprecation> {
-        self.e.chance(15).then(|| Deprecation {
-            since: self.e.chance(50).then(|| self.version_le()),
-            note: self
-                .e
-                .chance(50)
-                .then(|| format!("use {} instead", self.e.pick(&WORDS))),
+    fn deprecated(&mut self) -> Option<Box<Deprecation>> {
+        self.e.chance(15).then(|| {
+            Box::new(Deprecation {
+                since: self.e.chance(50).then(|| self.version_le()),
+                note: self
+                    .e
+                    .chance(50)
+                    .then(|| format!("use {} instead", self.e.pick(&WORDS))),
+            })
         })
     }
 
@@ -1101,7 +1103,7 @@ impl Builder {
             ]),
             may_block: self.e.chance(30),
             may_unwind: self.e.chance(10),
-            wire,
+            wire: wire.map(Box::new),
             since: self.since(),
             deprecated: self.deprecated(),
         }

@@ -161,10 +161,12 @@ fn version(v: Option<&str>) -> Option<Version> {
     v.and_then(|v| Version::parse(v).ok())
 }
 
-fn deprecation(d: Option<abi_describe::Deprecation>) -> Option<Deprecation> {
-    d.map(|d| Deprecation {
-        since: version(d.since),
-        note: d.note.map(str::to_owned),
+fn deprecation(d: Option<abi_describe::Deprecation>) -> Option<Box<Deprecation>> {
+    d.map(|d| {
+        Box::new(Deprecation {
+            since: version(d.since),
+            note: d.note.map(str::to_owned),
+        })
     })
 }
 

@@ -1,9 +1,10 @@
 //! Direction: which way values of each type cross the boundary, and which
 //! exported items reach a type.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use abi_descriptor::{
     Descriptor, Index, ItemKind, ItemRef, Mutability, TypeKind, WireCall, WireRef, type_refs,
@@ -60,11 +61,16 @@ impl Flow {
 /// Reachability over one descriptor: the flow of each type, and reverse
 /// edges to find the items that reach a type.
 pub(super) struct Reach<'a> {
+    descriptor: &'a Descriptor,
     flows: HashMap<&'a str, Flow>,
     wire_flows: HashMap<&'a str, Flow>,
+    /// The code tables some function uses.
+    codes_used: HashSet<&'a str>,
     /// For each type (or wire type, or code table, in its own namespace):
-    /// the types and items that refer to it directly.
-    users: HashMap<Node<'a>, Vec<User<'a>>>,
+    /// the types and items that refer to it directly. Built when a finding
+    /// first asks which items reach a type: most comparisons ask for few or
+    /// none, and the edges are the largest part of this structure.
+    users: OnceCell<HashMap<Node<'a>, Vec<User<'a>>>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,55 +88,77 @@ pub(super) enum User<'a> {
     Item(ItemKind, &'a str),
 }
 
+/// Every direct use in `d`: what is used, and by which type or item.
+fn uses<'a>(d: &'a Descriptor) -> HashMap<Node<'a>, Vec<User<'a>>> {
+    let mut users: HashMap<Node<'a>, Vec<User<'a>>> =
+        HashMap::with_capacity(d.types.len() + d.wire_types.len());
+    let mut used_by = |node, user| users.entry(node).or_default().push(user);
+    for f in &d.functions {
+        let item = User::Item(ItemKind::Function, &f.symbol);
+        for p in &f.params {
+            used_by(Node::Type(p.ty.as_str()), item);
+        }
+        used_by(Node::Type(f.ret.as_str()), item);
+        if let Some(w) = &f.wire {
+            for (t, _) in wire_roots(w) {
+                used_by(Node::Wire(t.as_str()), item);
+            }
+            if let Some(c) = &w.codes {
+                used_by(Node::Codes(c), item);
+            }
+        }
+    }
+    for v in &d.variables {
+        used_by(
+            Node::Type(v.ty.as_str()),
+            User::Item(ItemKind::Variable, &v.symbol),
+        );
+    }
+    for c in &d.constants {
+        used_by(
+            Node::Type(c.ty.as_str()),
+            User::Item(ItemKind::Constant, &c.name),
+        );
+    }
+    for t in &d.types {
+        for child in type_refs(&t.kind) {
+            used_by(Node::Type(child.as_str()), User::Node(Node::Type(&t.id)));
+        }
+    }
+    for t in &d.wire_types {
+        for child in wire_refs(&t.kind) {
+            used_by(Node::Wire(child.as_str()), User::Node(Node::Wire(&t.id)));
+        }
+    }
+    users
+}
+
 impl<'a> Reach<'a> {
     pub(super) fn new(d: &'a Descriptor, ix: &Index<'a>) -> Reach<'a> {
         let mut r = Reach {
-            flows: HashMap::with_capacity_and_hasher(d.types.len(), Default::default()),
-            wire_flows: HashMap::with_capacity_and_hasher(d.wire_types.len(), Default::default()),
-            users: HashMap::with_capacity_and_hasher(
-                d.types.len() + d.wire_types.len(),
-                Default::default(),
-            ),
+            descriptor: d,
+            flows: HashMap::with_capacity(d.types.len()),
+            wire_flows: HashMap::with_capacity(d.wire_types.len()),
+            codes_used: HashSet::new(),
+            users: OnceCell::new(),
         };
         let mut work: Vec<(&'a str, Flow)> = Vec::new();
         let mut wire_work: Vec<(&'a str, Flow)> = Vec::new();
         for f in &d.functions {
-            let item = User::Item(ItemKind::Function, &f.symbol);
-            for p in &f.params {
-                r.used_by(Node::Type(p.ty.as_str()), item);
-                work.push((p.ty.as_str(), Flow::IN));
-            }
-            r.used_by(Node::Type(f.ret.as_str()), item);
+            work.extend(f.params.iter().map(|p| (p.ty.as_str(), Flow::IN)));
             work.push((f.ret.as_str(), Flow::OUT));
             if let Some(w) = &f.wire {
-                for (t, flow) in wire_roots(w) {
-                    r.used_by(Node::Wire(t.as_str()), item);
-                    wire_work.push((t.as_str(), flow));
-                }
+                wire_work.extend(wire_roots(w).map(|(t, flow)| (t.as_str(), flow)));
                 if let Some(c) = &w.codes {
-                    r.used_by(Node::Codes(c), item);
+                    r.codes_used.insert(c);
                 }
             }
         }
         for v in &d.variables {
-            let item = User::Item(ItemKind::Variable, &v.symbol);
-            r.used_by(Node::Type(v.ty.as_str()), item);
             work.push((v.ty.as_str(), variable_flow(v.mutability)));
         }
         for c in &d.constants {
-            let item = User::Item(ItemKind::Constant, &c.name);
-            r.used_by(Node::Type(c.ty.as_str()), item);
             work.push((c.ty.as_str(), Flow::OUT));
-        }
-        for t in &d.types {
-            for child in type_refs(&t.kind) {
-                r.used_by(Node::Type(child.as_str()), User::Node(Node::Type(&t.id)));
-            }
-        }
-        for t in &d.wire_types {
-            for child in wire_refs(&t.kind) {
-                r.used_by(Node::Wire(child.as_str()), User::Node(Node::Wire(&t.id)));
-            }
         }
         // Forward walk: the flow of a type is the union over all paths.
         while let Some((id, flow)) = work.pop() {
@@ -178,13 +206,7 @@ impl<'a> Reach<'a> {
     /// Codes flow from the library to hosts; `None` when no function uses
     /// the table.
     pub(super) fn code_flow(&self, id: &str) -> Option<Flow> {
-        self.users
-            .contains_key(&Node::Codes(id))
-            .then_some(Flow::OUT)
-    }
-
-    pub(super) fn used_by(&mut self, node: Node<'a>, user: User<'a>) {
-        self.users.entry(node).or_default().push(user);
+        self.codes_used.contains(id).then_some(Flow::OUT)
     }
 
     /// Every item that reaches `node`, directly or through other types.
@@ -200,7 +222,8 @@ impl<'a> Reach<'a> {
         let mut seen = HashSet::from_iter([node]);
         let mut work = vec![node];
         while let Some(n) = work.pop() {
-            for user in self.users.get(&n).into_iter().flatten() {
+            let users = self.users.get_or_init(|| uses(self.descriptor));
+            for user in users.get(&n).into_iter().flatten() {
                 match user {
                     User::Item(kind, name) => {
                         items.insert((*kind, *name));

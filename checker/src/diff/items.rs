@@ -131,7 +131,7 @@ impl<'a> Engine<'a> {
             &owner,
             &path,
             (&o.since, &n.since),
-            (o.deprecated.as_ref(), n.deprecated.as_ref()),
+            (o.deprecated.as_deref(), n.deprecated.as_deref()),
         );
     }
 
@@ -152,7 +152,7 @@ impl<'a> Engine<'a> {
             &owner,
             &path,
             (&o.since, &n.since),
-            (o.deprecated.as_ref(), n.deprecated.as_ref()),
+            (o.deprecated.as_deref(), n.deprecated.as_deref()),
         );
     }
 
@@ -199,7 +199,7 @@ impl<'a> Engine<'a> {
             &owner,
             &path,
             (&o.since, &n.since),
-            (o.deprecated.as_ref(), n.deprecated.as_ref()),
+            (o.deprecated.as_deref(), n.deprecated.as_deref()),
         );
     }
 

@@ -15,7 +15,7 @@ mod wire;
 
 use std::collections::BTreeSet;
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use abi_descriptor::{Descriptor, Index, ItemRef, Primitive, Target};
 use serde::Serialize;
@@ -53,8 +53,8 @@ pub(crate) fn diff(old: &Descriptor, new: &Descriptor) -> Vec<Finding> {
         old: old_ix,
         new: new_ix,
         findings: Vec::new(),
-        active: HashSet::default(),
-        items_memo: HashMap::default(),
+        active: HashSet::new(),
+        items_memo: HashMap::new(),
     };
     e.envelope();
     e.items();

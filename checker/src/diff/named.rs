@@ -33,7 +33,7 @@ impl<'a> Engine<'a> {
                     &Owner::Type(&od.id),
                     &format!("{} `{}`", od.kind.as_str(), od.id),
                     (&od.since, &nd.since),
-                    (od.deprecated.as_ref(), nd.deprecated.as_ref()),
+                    (od.deprecated.as_deref(), nd.deprecated.as_deref()),
                 );
             }
         }
@@ -92,7 +92,7 @@ impl<'a> Engine<'a> {
             &owner,
             &path,
             (&o.since, &n.since),
-            (o.deprecated.as_ref(), n.deprecated.as_ref()),
+            (o.deprecated.as_deref(), n.deprecated.as_deref()),
         );
         match (&o.kind, &n.kind) {
             (TypeKind::Struct(x), TypeKind::Struct(y)) => {
@@ -230,7 +230,7 @@ impl<'a> Engine<'a> {
                             &owner,
                             &vp,
                             (&v.since, &w.since),
-                            (v.deprecated.as_ref(), w.deprecated.as_ref()),
+                            (v.deprecated.as_deref(), w.deprecated.as_deref()),
                         ),
                         None => match y.variants.iter().find(|w| {
                             w.value == v.value && !x.variants.iter().any(|u| u.name == w.name)

@@ -104,7 +104,7 @@ impl<'a> Engine<'a> {
                         owner,
                         &ep,
                         (&ev.since, &ne.since),
-                        (ev.deprecated.as_ref(), ne.deprecated.as_ref()),
+                        (ev.deprecated.as_deref(), ne.deprecated.as_deref()),
                     );
                 }
             }
@@ -206,7 +206,7 @@ impl<'a> Engine<'a> {
             &owner,
             &path,
             (&o.since, &n.since),
-            (o.deprecated.as_ref(), n.deprecated.as_ref()),
+            (o.deprecated.as_deref(), n.deprecated.as_deref()),
         );
         let field_rule = RuleId::WireFieldTypeChanged;
         match (&o.kind, &n.kind) {

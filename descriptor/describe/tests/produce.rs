@@ -689,7 +689,7 @@ fn contracts_reach_the_descriptor() {
     assert_eq!(unwinds.abi, CallConv::C);
 
     let everything = f("rich_everything");
-    let dep = everything.deprecated.as_ref().unwrap();
+    let dep = everything.deprecated.as_deref().unwrap();
     assert_eq!(dep.note.as_deref(), Some("use rich_walk"));
     assert_eq!(dep.since.as_ref().unwrap().to_string(), "1.0.0");
     let progress = "Option<extern \"C\" fn(u32, u32, *mut void)>";
@@ -729,7 +729,7 @@ fn contracts_reach_the_descriptor() {
     let renamed = ty(&d, "geo_renamed_t");
     assert_eq!(renamed.since.as_ref().unwrap().to_string(), "0.9.0");
     assert_eq!(
-        renamed.deprecated.as_ref().unwrap().note.as_deref(),
+        renamed.deprecated.as_deref().unwrap().note.as_deref(),
         Some("use Point")
     );
     let TypeKind::Struct(s) = &renamed.kind else {

@@ -56,7 +56,7 @@ impl<'de> Deserialize<'de> for TypeDef {
         Ok(TypeDef {
             id: entry.id,
             since: entry.since,
-            deprecated: entry.deprecated,
+            deprecated: entry.deprecated.map(Box::new),
             kind: entry.kind,
         })
     }
@@ -68,7 +68,7 @@ impl<'de> Deserialize<'de> for WireTypeDef {
         Ok(WireTypeDef {
             id: entry.id,
             since: entry.since,
-            deprecated: entry.deprecated,
+            deprecated: entry.deprecated.map(Box::new),
             kind: entry.kind,
         })
     }
