@@ -240,22 +240,28 @@ fn engine(c: &mut Criterion) {
     g.bench_function("diff_breaking", |b| {
         b.iter(|| abi_check::compare(black_box(&base), black_box(&breaking)).expect("compares"))
     });
-    // A loader's check of a library against the host's expectation: the
-    // fast path (every fingerprint matches) and the full check (every
-    // function differs compatibly, so everything is compared).
+    // A loader's check of a decoded library against the host's prepared
+    // expectation (made once, as `abi_loader::Expectation` does): equal item
+    // fingerprints (no comparison), and the full check (every function
+    // differs compatibly, so everything is compared).
     let mut expected = base.clone();
     for f in &mut expected.functions {
         f.threading = Threading::ContextThread;
     }
-    let full = abi_check::check_host(&expected, &base).expect("checks");
+    let full_host = abi_check::HostExpectation::new(&expected).expect("prepares");
+    let same_host = abi_check::HostExpectation::new(&base).expect("prepares");
+    let full = full_host.check(&base).expect("checks");
     assert!(full.accepted() && !full.fingerprints_match);
-    let fast = abi_check::check_host(&base, &base).expect("checks");
-    assert!(fast.accepted() && fast.fingerprints_match);
-    g.bench_function("host_check_fast_path", |b| {
-        b.iter(|| abi_check::check_host(black_box(&base), black_box(&base)).expect("checks"))
+    let same = same_host.check(&base).expect("checks");
+    assert!(same.accepted() && same.fingerprints_match);
+    g.bench_function("fingerprint", |b| {
+        b.iter(|| black_box(&base).fingerprint().expect("encodes"))
+    });
+    g.bench_function("host_check_fingerprints_match", |b| {
+        b.iter(|| same_host.check(black_box(&base)).expect("checks"))
     });
     g.bench_function("host_check_full", |b| {
-        b.iter(|| abi_check::check_host(black_box(&expected), black_box(&base)).expect("checks"))
+        b.iter(|| full_host.check(black_box(&base)).expect("checks"))
     });
     g.finish();
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::hostile::{cbor_head, cbor_write};
 use crate::strategies::descriptor;
 
 // ---------------------------------------------------------------------------
@@ -127,67 +128,12 @@ fn to_json(entry: &Entry) -> String {
     format!("{{{}}}", fields.join(","))
 }
 
-fn cbor_head(major: u8, arg: u64, out: &mut Vec<u8>) {
-    let m = major << 5;
-    match arg {
-        0..=23 => out.push(m | arg as u8),
-        24..=0xff => out.extend([m | 24, arg as u8]),
-        0x100..=0xffff => {
-            out.push(m | 25);
-            out.extend((arg as u16).to_be_bytes());
-        }
-        0x1_0000..=0xffff_ffff => {
-            out.push(m | 26);
-            out.extend((arg as u32).to_be_bytes());
-        }
-        _ => {
-            out.push(m | 27);
-            out.extend(arg.to_be_bytes());
-        }
-    }
-}
-
-fn cbor_text(s: &str, out: &mut Vec<u8>) {
-    cbor_head(3, s.len() as u64, out);
-    out.extend(s.as_bytes());
-}
-
-/// CBOR of a JSON value (definite lengths, keys in the value's order).
-fn cbor_value(value: &Value, out: &mut Vec<u8>) {
-    match value {
-        Value::Null => out.push(0xf6),
-        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                cbor_head(0, u, out);
-            } else if let Some(i) = n.as_i64() {
-                cbor_head(1, (-1 - i) as u64, out);
-            } else {
-                out.push(0xfb);
-                out.extend(n.as_f64().expect("a float").to_be_bytes());
-            }
-        }
-        Value::String(s) => cbor_text(s, out),
-        Value::Array(items) => {
-            cbor_head(4, items.len() as u64, out);
-            items.iter().for_each(|v| cbor_value(v, out));
-        }
-        Value::Object(map) => {
-            cbor_head(5, map.len() as u64, out);
-            for (k, v) in map {
-                cbor_text(k, out);
-                cbor_value(v, out);
-            }
-        }
-    }
-}
-
 fn to_cbor(entry: &Entry) -> Vec<u8> {
     let mut out = Vec::new();
     cbor_head(5, entry.len() as u64, &mut out);
     for (k, v) in entry {
-        cbor_text(k, &mut out);
-        cbor_value(v, &mut out);
+        cbor_write(&Value::String(k.clone()), &mut out);
+        cbor_write(v, &mut out);
     }
     out
 }
@@ -853,7 +799,7 @@ fn errors_reach_the_descriptor_decoders() {
     assert!(matches!(e, DecodeError::Json { .. }), "{e:?}");
     assert!(e.to_string().contains(says), "{e}");
     let mut cbor = Vec::new();
-    cbor_value(&value, &mut cbor);
+    cbor_write(&value, &mut cbor);
     let e = Descriptor::from_cbor(&cbor).expect_err("refused");
     assert!(matches!(e, DecodeError::Model { .. }), "{e:?}");
     assert!(e.to_string().contains(says), "{e}");
@@ -1212,14 +1158,14 @@ fn struct_as_array_in_cbor() {
     // A struct written as an array outside a type entry was refused before.
     let function = json!({ "symbol": "f", "params": [["p", "i32"]] });
     let mut bytes = Vec::new();
-    cbor_value(&function, &mut bytes);
+    cbor_write(&function, &mut bytes);
     let e = from_cbor::<Function>(&bytes).expect_err("refused");
     assert!(e.contains(STRUCT_AS_ARRAY), "{e}");
 }
 
 fn cbor_of(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
-    cbor_value(value, &mut out);
+    cbor_write(value, &mut out);
     out
 }
 
@@ -1236,7 +1182,7 @@ fn cbor_map(fields: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
     cbor_head(5, fields.len() as u64, &mut out);
     for (k, v) in fields {
-        cbor_text(k, &mut out);
+        cbor_write(&Value::String((*k).to_owned()), &mut out);
         out.extend(v);
     }
     out

@@ -24,61 +24,65 @@ fn limits(f: impl FnOnce(&mut Limits)) -> Limits {
     l
 }
 
-/// Minimal CBOR writer for hand-made inputs (definite lengths, keys in the
-/// order given).
+/// Writes a CBOR head: `major` type and argument, in its shortest form.
+pub(crate) fn cbor_head(major: u8, arg: u64, out: &mut Vec<u8>) {
+    let m = major << 5;
+    match arg {
+        0..=23 => out.push(m | arg as u8),
+        24..=0xff => out.extend([m | 24, arg as u8]),
+        0x100..=0xffff => {
+            out.push(m | 25);
+            out.extend((arg as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.push(m | 26);
+            out.extend((arg as u32).to_be_bytes());
+        }
+        _ => {
+            out.push(m | 27);
+            out.extend(arg.to_be_bytes());
+        }
+    }
+}
+
+/// Minimal CBOR writer for hand-made inputs: a JSON value, with definite
+/// lengths and keys in the order given.
+pub(crate) fn cbor_write(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => out.push(0xf6),
+        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                cbor_head(0, u, out);
+            } else if let Some(i) = n.as_i64() {
+                cbor_head(1, (-1 - i) as u64, out);
+            } else {
+                out.push(0xfb);
+                out.extend(n.as_f64().expect("a float").to_be_bytes());
+            }
+        }
+        Value::String(s) => {
+            cbor_head(3, s.len() as u64, out);
+            out.extend(s.as_bytes());
+        }
+        Value::Array(items) => {
+            cbor_head(4, items.len() as u64, out);
+            items.iter().for_each(|v| cbor_write(v, out));
+        }
+        Value::Object(map) => {
+            cbor_head(5, map.len() as u64, out);
+            for (k, v) in map {
+                cbor_write(&Value::String(k.clone()), out);
+                cbor_write(v, out);
+            }
+        }
+    }
+}
+
+/// [`cbor_write`] into a new buffer.
 fn cbor(value: &Value) -> Vec<u8> {
-    fn head(major: u8, arg: u64, out: &mut Vec<u8>) {
-        let m = major << 5;
-        match arg {
-            0..=23 => out.push(m | arg as u8),
-            24..=0xff => out.extend([m | 24, arg as u8]),
-            0x100..=0xffff => {
-                out.push(m | 25);
-                out.extend((arg as u16).to_be_bytes());
-            }
-            0x1_0000..=0xffff_ffff => {
-                out.push(m | 26);
-                out.extend((arg as u32).to_be_bytes());
-            }
-            _ => {
-                out.push(m | 27);
-                out.extend(arg.to_be_bytes());
-            }
-        }
-    }
-    fn write(value: &Value, out: &mut Vec<u8>) {
-        match value {
-            Value::Null => out.push(0xf6),
-            Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
-            Value::Number(n) => {
-                if let Some(u) = n.as_u64() {
-                    head(0, u, out);
-                } else if let Some(i) = n.as_i64() {
-                    head(1, (-1 - i) as u64, out);
-                } else {
-                    out.push(0xfb);
-                    out.extend(n.as_f64().expect("a float").to_be_bytes());
-                }
-            }
-            Value::String(s) => {
-                head(3, s.len() as u64, out);
-                out.extend(s.as_bytes());
-            }
-            Value::Array(items) => {
-                head(4, items.len() as u64, out);
-                items.iter().for_each(|v| write(v, out));
-            }
-            Value::Object(map) => {
-                head(5, map.len() as u64, out);
-                for (k, v) in map {
-                    write(&Value::String(k.clone()), out);
-                    write(v, out);
-                }
-            }
-        }
-    }
     let mut out = Vec::new();
-    write(value, &mut out);
+    cbor_write(value, &mut out);
     out
 }
 

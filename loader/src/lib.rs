@@ -47,6 +47,17 @@
 //!    compared with the bytes checked; if they differ the library is
 //!    unloaded again and refused.
 //!
+//! **The fast path.** An [`Expectation`] keeps the blob of the descriptor
+//! it was read from. A library that embeds exactly that blob (the library
+//! the host was built against) is accepted after reading only its ELF
+//! headers, its exported-symbol hash table and the blob itself, compared
+//! byte for byte ([`abi_check::probe_library`]): nothing is decoded or
+//! compared, the expectation's own verdict applies, and after loading only
+//! the blob's header is compared. Step 1's check of the exports is skipped
+//! on this path (a function missing from the file fails at
+//! [`Library::function`], never at a call); [`Library::identical`] says
+//! whether the fast path was taken.
+//!
 //! A library refused in steps 1 and 2 is never loaded: no constructor, no
 //! initialiser of it runs. A refusal lists every incompatibility (rule id,
 //! where, expected and found) and says what to do:

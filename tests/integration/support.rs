@@ -110,6 +110,20 @@ pub fn check_library(lib: &Path, expected: Option<&Descriptor>) -> Descriptor {
         "{}: `_abi_descriptor()` returns other bytes than the file holds",
         lib.display()
     );
+    // The loader's fast path takes a quicker look, through the GNU hash
+    // table of the exports: it must find the same bytes.
+    let probe = abi_check::probe_library(lib, &file.blob)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{}: the quick look does not apply", lib.display()));
+    assert!(
+        probe.identical,
+        "{}: the quick look reads other bytes",
+        lib.display()
+    );
+    assert_eq!(
+        probe.header_bytes[..],
+        file.blob[..probe.header_bytes.len()]
+    );
     let verification = abi_check::verify(&file, &descriptor);
     assert!(
         verification.passed(),
@@ -131,6 +145,8 @@ pub fn check_library(lib: &Path, expected: Option<&Descriptor>) -> Descriptor {
         );
         assert_eq!(file.descriptor().unwrap(), descriptor);
         assert_eq!(runtime_blob(&stripped), file.blob);
+        let probe = abi_check::probe_library(&stripped, &file.blob).unwrap();
+        assert!(probe.is_some_and(|p| p.identical), "{}", stripped.display());
     }
     descriptor
 }

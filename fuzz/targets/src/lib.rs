@@ -48,8 +48,8 @@ pub fn decode_json(data: &[u8]) {
 
 /// Writes `data` to a file and reads it the way `abi-check` reads any file:
 /// as a descriptor file (blob, CBOR, JSON) or a shared library (ELF, Mach-O,
-/// PE of any architecture), then as a library alone, and decodes the blob a
-/// library carries.
+/// PE of any architecture), then as a library alone, decodes the blob a
+/// library carries, and takes the loader's quick look at it.
 pub fn read_file(data: &[u8]) {
     let Some(path) = scratch_file(data) else {
         return;
@@ -61,7 +61,10 @@ pub fn read_file(data: &[u8]) {
         && let Ok(d) = lib.descriptor()
     {
         let _ = abi_check::verify(&lib, &d);
+        let _ = abi_check::probe_library(&path, &lib.blob);
     }
+    // The loader's quick look (its fast path) never panics either.
+    let _ = abi_check::probe_library(&path, data);
     let _ = std::fs::remove_file(&path);
 }
 
