@@ -14,6 +14,7 @@
 //! Hosts carry expectations in a dedicated section ([`EXPECTATION_SECTION`]
 //! on ELF); [`read_expectations`] reads them statically.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use abi_descriptor::{
@@ -233,7 +234,7 @@ pub fn check_host_file(
 pub struct HostExpectation {
     descriptor: Descriptor,
     items: Vec<ItemRef>,
-    fingerprints: Vec<Fingerprint>,
+    fingerprints: BTreeMap<ItemRef, Fingerprint>,
     side: Side,
 }
 
@@ -244,11 +245,8 @@ impl HostExpectation {
         // Narrowing may add release functions; they are expected too.
         let items = items_of(&descriptor);
         let all = descriptor.fingerprints()?;
-        let fingerprints = items
-            .iter()
-            .map(|i| all.items.get(i).copied().unwrap_or(all.descriptor))
-            .collect();
         let side = Side::of(&descriptor, all.descriptor);
+        let fingerprints = all.items;
         Ok(HostExpectation {
             descriptor,
             items,
@@ -293,11 +291,11 @@ impl HostExpectation {
         narrowed: &Descriptor,
     ) -> Result<HostCheck, EncodeError> {
         let theirs = narrowed.fingerprints()?;
-        let fingerprints_match = self
-            .items
-            .iter()
-            .zip(&self.fingerprints)
-            .all(|(i, mine)| theirs.items.get(i) == Some(mine));
+        let fingerprints_match = self.items.iter().all(|i| {
+            self.fingerprints
+                .get(i)
+                .is_some_and(|f| theirs.items.get(i) == Some(f))
+        });
         let findings = if fingerprints_match {
             Vec::new()
         } else {

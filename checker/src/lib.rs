@@ -100,6 +100,10 @@ pub fn compare_with(
     new: &Descriptor,
     config: &Config,
 ) -> Result<Report, EncodeError> {
+    // Canonical forms once, for the diff and the fingerprints alike (no copy
+    // of a descriptor that already is canonical).
+    let (old, new) = (old.canonical(), new.canonical());
+    let (old, new) = (&*old, &*new);
     let mut findings = diff::diff(old, new);
     config.apply_levels(&mut findings);
     if let (Some(a), Some(b)) = (&old.library.soname, &new.library.soname) {

@@ -9,6 +9,11 @@ use proptest::prelude::*;
 
 use crate::strategies::descriptor;
 
+/// A finding on one line, for failure messages: `rule: path: detail`.
+pub(crate) fn line(f: &abi_check::Finding) -> String {
+    format!("{}: {}: {}", f.rule, f.path, f.detail)
+}
+
 /// `d`'s canonical CBOR with each `(position, byte)` written over it, decoded
 /// again; `None` when the result does not decode or is not valid.
 pub(crate) fn mutation(d: &Descriptor, edits: &[(usize, u8)]) -> Option<Descriptor> {
@@ -121,12 +126,7 @@ fn explain(a: &Descriptor, b: &Descriptor) -> String {
     };
     let mut differences = Vec::new();
     walk("", &json(&a), &json(&b), &mut differences);
-    let findings: Vec<String> = compare(&a, &b)
-        .unwrap()
-        .findings
-        .iter()
-        .map(|f| format!("{}: {}: {}", f.rule, f.path, f.detail))
-        .collect();
+    let findings: Vec<String> = compare(&a, &b).unwrap().findings.iter().map(line).collect();
     let (fa, fb) = (
         a.fingerprints().unwrap().items,
         b.fingerprints().unwrap().items,

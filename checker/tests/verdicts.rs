@@ -8,7 +8,7 @@ use abi_check::{HostExpectation, compare, items_of, refuses};
 use abi_descriptor::{Descriptor, ItemRef};
 use proptest::prelude::*;
 
-use crate::properties::mutation;
+use crate::properties::{line, mutation};
 use crate::strategies::descriptor;
 
 /// Whether the checker, comparing whole descriptors, finds a change that
@@ -17,12 +17,9 @@ fn checker_refuses(old: &Descriptor, new: &Descriptor) -> bool {
     compare(old, new).unwrap().findings.iter().any(refuses)
 }
 
+/// The findings that refuse, one line each.
 fn rules(findings: &[abi_check::Finding]) -> Vec<String> {
-    findings
-        .iter()
-        .filter(|f| refuses(f))
-        .map(|f| format!("{}: {}: {}", f.rule.as_str(), f.path, f.detail))
-        .collect()
+    findings.iter().filter(|f| refuses(f)).map(line).collect()
 }
 
 fn check_pair(a: &Descriptor, b: &Descriptor, mask: &[bool]) -> Result<(), TestCaseError> {
@@ -47,7 +44,7 @@ fn check_pair(a: &Descriptor, b: &Descriptor, mask: &[bool]) -> Result<(), TestC
             .findings
             .iter()
             .filter(|f| f.path != "library")
-            .map(|f| format!("{}: {}: {}", f.rule.as_str(), f.path, f.detail))
+            .map(line)
             .collect();
         prop_assert!(about_items.is_empty(), "{:?}", about_items);
     }

@@ -29,6 +29,12 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<Error> for crate::EncodeError {
+    fn from(e: Error) -> Self {
+        crate::EncodeError::Serialize { message: e.0 }
+    }
+}
+
 impl ser::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         Error(msg.to_string())

@@ -323,9 +323,7 @@ impl Descriptor {
 /// Encodes one value as CBOR with map keys in deterministic order. Tables
 /// inside it are encoded in the order they are in.
 pub(crate) fn encode_value<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    crate::canonical::to_vec(value).map_err(|e| EncodeError::Serialize {
-        message: e.to_string(),
-    })
+    Ok(crate::canonical::to_vec(value)?)
 }
 
 /// Wraps canonical CBOR `body` in a blob header.

@@ -154,18 +154,15 @@ impl Descriptor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fingerprint(&self) -> Result<Fingerprint, EncodeError> {
-        crate::canonical::sha256(&*self.canonical())
-            .map(Fingerprint)
-            .map_err(|e| EncodeError::Serialize {
-                message: e.to_string(),
-            })
+        Ok(Fingerprint(crate::canonical::sha256(&*self.canonical())?))
     }
 
     /// Computes every fingerprint. Dangling references are hashed by name, so
     /// this works on descriptors that do not validate.
     pub fn fingerprints(&self) -> Result<Fingerprints, EncodeError> {
         let d = &*self.canonical();
-        let descriptor = d.fingerprint()?;
+        // `d` is canonical: hash it as it is, without `fingerprint`'s check.
+        let descriptor = Fingerprint(crate::canonical::sha256(d)?);
         let graph = Graph::build(d)?;
         let node_hashes = graph.hash_nodes();
         let target = encode(&d.target)?;
