@@ -273,7 +273,7 @@ def targets(results, loader, crit):
                          f"{fastest:.0f}× on the fastest runs",
                          met(speed >= SPEEDUP_TARGET)))
             rows.append((f"N = 10,000: abi-check peak memory ≤ {MEMORY_TARGET:g} of abidiff's",
-                         f"{mem:.2f} ({fmt_mib(a['peak_kib'])} against {fmt_mib(d['peak_kib'])})",
+                         f"{mem:.3f} ({fmt_mib(a['peak_kib'])} against {fmt_mib(d['peak_kib'])})",
                          met(mem <= MEMORY_TARGET)))
     lin = results.get("linearity")
     if lin:

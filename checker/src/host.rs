@@ -267,8 +267,7 @@ impl HostExpectation {
 
     /// Checks `library` as [`check_host`] does.
     pub fn check(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
-        let narrowed = library.narrowed(&self.items);
-        self.check_narrowed(library, &narrowed)
+        self.judge(library, None)
     }
 
     /// Checks a library read from a file as [`check_host_file`] does.
@@ -278,19 +277,25 @@ impl HostExpectation {
         descriptor: &Descriptor,
     ) -> Result<HostCheck, EncodeError> {
         let mut narrowed = descriptor.narrowed(&self.items);
-        let mut check = self.check_narrowed(descriptor, &narrowed)?;
+        let mut check = self.judge(descriptor, Some(&narrowed))?;
         // The SONAME is release hygiene, like the version: a host loads a file.
         narrowed.library.soname = None;
         check.file_problems = verify(file, &narrowed).problems;
         Ok(check)
     }
 
-    fn check_narrowed(
+    /// Compares the library's fingerprints of the expected items with the
+    /// host's, and when one differs, the library narrowed to those items
+    /// (`narrowed`, if it is at hand) with the expectation.
+    fn judge(
         &self,
         library: &Descriptor,
-        narrowed: &Descriptor,
+        narrowed: Option<&Descriptor>,
     ) -> Result<HostCheck, EncodeError> {
-        let theirs = narrowed.fingerprints()?;
+        let library = library.canonical();
+        // An item's fingerprint is the same in the whole descriptor and in
+        // any narrowing of it that keeps the item.
+        let theirs = library.fingerprints_of(&self.items)?;
         let fingerprints_match = self.items.iter().all(|i| {
             self.fingerprints
                 .get(i)
@@ -299,11 +304,22 @@ impl HostExpectation {
         let findings = if fingerprints_match {
             Vec::new()
         } else {
-            crate::compare(&self.descriptor, narrowed)?.findings
+            let owned;
+            let narrowed = match narrowed {
+                Some(n) => n,
+                None => {
+                    owned = library.narrowed(&self.items);
+                    &owned
+                }
+            };
+            let (mut findings, _) =
+                crate::judge(&self.descriptor, narrowed, &crate::Config::default());
+            crate::report::order(&mut findings);
+            findings
         };
         Ok(HostCheck {
             expected: self.side.clone(),
-            library: Side::of(library, library.fingerprint()?),
+            library: Side::of(&library, theirs.descriptor),
             items: self.items.clone(),
             fingerprints_match,
             findings,

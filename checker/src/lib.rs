@@ -79,6 +79,9 @@ pub fn compare(old: &Descriptor, new: &Descriptor) -> Result<Report, EncodeError
 /// Suppressions that matched nothing are listed in
 /// [`Report::unused_suppressions`].
 ///
+/// For descriptors of thousands of items the report's fingerprints are
+/// computed on a second (scoped) thread while the engine runs.
+///
 /// ```
 /// use abi_check::{compare_with, Config, Level, RuleId};
 /// use abi_descriptor::Descriptor;
@@ -104,6 +107,44 @@ pub fn compare_with(
     // of a descriptor that already is canonical).
     let (old, new) = (old.canonical(), new.canonical());
     let (old, new) = (&*old, &*new);
+    // The fingerprints are computed while the engine runs, on a second
+    // thread when the descriptors are large enough to make it worth one.
+    let fingerprints =
+        || -> Result<_, EncodeError> { Ok((old.fingerprint()?, new.fingerprint()?)) };
+    let large = old.functions.len() + old.types.len() + new.functions.len() + new.types.len()
+        >= PARALLEL_FROM;
+    let ((findings, unused), fingerprints) = if large {
+        std::thread::scope(|s| {
+            let fingerprints = s.spawn(fingerprints);
+            let judged = judge(old, new, config);
+            let fingerprints = fingerprints
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (judged, fingerprints)
+        })
+    } else {
+        (judge(old, new, config), fingerprints())
+    };
+    let (old_fingerprint, new_fingerprint) = fingerprints?;
+    let old_side = report::Side::of(old, old_fingerprint);
+    let new_side = report::Side::of(new, new_fingerprint);
+    let mut report = Report::new(old_side, new_side, findings);
+    report.unused_suppressions = unused;
+    Ok(report)
+}
+
+/// Items and types (both sides together) from which [`compare_with`]
+/// computes the fingerprints on a second thread: below this, starting the
+/// thread costs more than it saves.
+const PARALLEL_FROM: usize = 2000;
+
+/// The findings of [`compare_with`] and the suppressions that matched
+/// nothing, without the report's fingerprints.
+pub(crate) fn judge(
+    old: &Descriptor,
+    new: &Descriptor,
+    config: &Config,
+) -> (Vec<Finding>, Vec<UnusedSuppression>) {
     let mut findings = diff::diff(old, new);
     config.apply_levels(&mut findings);
     if let (Some(a), Some(b)) = (&old.library.soname, &new.library.soname) {
@@ -133,9 +174,5 @@ pub fn compare_with(
     }
     config.apply_levels(&mut findings);
     let unused = config.apply_suppressions(&mut findings, &new.library.version);
-    let old_side = report::Side::of(old, old.fingerprint()?);
-    let new_side = report::Side::of(new, new.fingerprint()?);
-    let mut report = Report::new(old_side, new_side, findings);
-    report.unused_suppressions = unused;
-    Ok(report)
+    (findings, unused)
 }

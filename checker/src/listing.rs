@@ -460,7 +460,7 @@ impl<'a> Lister<'a> {
                     ConstValue::Text(s) => crate::c::string_literal(s),
                 };
                 let mut notes = vec![self.decl(&c.ty, String::new(), false)];
-                notes.extend(versions(c.since.as_ref(), c.deprecated.as_deref()));
+                notes.extend(versions(c.since.as_deref(), c.deprecated.as_deref()));
                 (
                     format!("#define {:<width$} {value}", clean(&c.name)),
                     notes.join("; "),
@@ -733,7 +733,7 @@ impl<'a> Lister<'a> {
             .map(|v| {
                 (
                     format!("{} = {},", clean(&v.name), v.value),
-                    versions(v.since.as_ref(), v.deprecated.as_deref()).join("; "),
+                    versions(v.since.as_deref(), v.deprecated.as_deref()).join("; "),
                 )
             })
             .collect();
@@ -1061,7 +1061,7 @@ impl<'a> Lister<'a> {
             .map(|v| {
                 let symbol = clean(&v.symbol);
                 let mut notes = self.notes(&v.ty, &symbol, None);
-                notes.extend(versions(v.since.as_ref(), v.deprecated.as_deref()));
+                notes.extend(versions(v.since.as_deref(), v.deprecated.as_deref()));
                 let konst = v.mutability == Mutability::Const;
                 (
                     format!("extern {};", self.decl(&v.ty, symbol, konst)),
@@ -1104,7 +1104,7 @@ impl<'a> Lister<'a> {
             }
             .to_owned(),
         ];
-        notes.extend(versions(f.since.as_ref(), f.deprecated.as_deref()));
+        notes.extend(versions(f.since.as_deref(), f.deprecated.as_deref()));
         let mut lines = pack(&notes);
         let returns = self.notes(&f.ret, "result", None);
         if !returns.is_empty() {
@@ -1173,7 +1173,7 @@ impl<'a> Lister<'a> {
                 clean(&e.name),
                 self.wire_ref(&e.payload)
             );
-            let v = versions(e.since.as_ref(), e.deprecated.as_deref());
+            let v = versions(e.since.as_deref(), e.deprecated.as_deref());
             if !v.is_empty() {
                 line.push_str(&format!(" ({})", v.join("; ")));
             }
@@ -1231,7 +1231,7 @@ impl<'a> Lister<'a> {
         ];
         for def in named {
             lines.push(String::new());
-            let v = versions(def.since.as_ref(), def.deprecated.as_deref());
+            let v = versions(def.since.as_deref(), def.deprecated.as_deref());
             let suffix = if v.is_empty() {
                 String::new()
             } else {
@@ -1407,7 +1407,7 @@ fn versions(since: Option<&Version>, deprecated: Option<&Deprecation>) -> Vec<St
 }
 
 fn type_versions(def: &TypeDef) -> Vec<String> {
-    versions(def.since.as_ref(), def.deprecated.as_deref())
+    versions(def.since.as_deref(), def.deprecated.as_deref())
 }
 
 fn bytes(n: u64) -> String {

@@ -177,16 +177,22 @@ pub struct Report {
     pub unused_suppressions: Vec<UnusedSuppression>,
 }
 
+/// Puts findings in report order (the most severe first, then by path,
+/// rule and detail) and drops repeats.
+pub(crate) fn order(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        (b.level, b.bump)
+            .cmp(&(a.level, a.bump))
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.detail.cmp(&b.detail))
+    });
+    findings.dedup();
+}
+
 impl Report {
     pub(crate) fn new(old: Side, new: Side, mut findings: Vec<Finding>) -> Report {
-        findings.sort_by(|a, b| {
-            (b.level, b.bump)
-                .cmp(&(a.level, a.bump))
-                .then_with(|| a.path.cmp(&b.path))
-                .then_with(|| a.rule.cmp(&b.rule))
-                .then_with(|| a.detail.cmp(&b.detail))
-        });
-        findings.dedup();
+        order(&mut findings);
         let version_change = VersionChange::between(&old.version, &new.version);
         let actual = version_change.bump();
         let required_bump = findings.iter().map(|f| f.bump).max().unwrap_or(Bump::None);

@@ -111,12 +111,17 @@ pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
         }
     }
 
-    let described = |name: &str| {
-        descriptor.functions.iter().any(|f| f.symbol == name)
-            || descriptor.variables.iter().any(|var| var.symbol == name)
-    };
+    let described: foldhash::HashSet<&str> = descriptor
+        .functions
+        .iter()
+        .map(|f| f.symbol.as_str())
+        .chain(descriptor.variables.iter().map(|var| var.symbol.as_str()))
+        .collect();
     for e in &lib.exports {
-        if e.kind == ExportKind::Function && !described(&e.name) && !is_toolchain_symbol(&e.name) {
+        if e.kind == ExportKind::Function
+            && !described.contains(e.name.as_str())
+            && !is_toolchain_symbol(&e.name)
+        {
             v.warnings.push(format!(
                 "function `{}` is exported but not described",
                 e.name

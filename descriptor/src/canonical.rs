@@ -13,6 +13,7 @@
 //! keys of its `Value` tree; the crate's tests check the two agree.
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::ser::{self, Serialize};
 
@@ -46,6 +47,59 @@ pub(crate) fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error>
     let mut encoder = Encoder::default();
     value.serialize(&mut encoder)?;
     Ok(encoder.out)
+}
+
+/// A value's canonical CBOR hashed as [`sha256`] does, with the encoding
+/// kept: when `value` is a struct whose tables (arrays) are values of its
+/// own map, such as a descriptor, where each table element's encoding lies
+/// in it, in the order the tables were written. The spans are `None` when
+/// they cannot be known (an array of unknown length).
+pub(crate) struct Hashed {
+    pub(crate) digest: [u8; 32],
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) spans: Option<Vec<Range<usize>>>,
+}
+
+/// Hashes `value` as [`sha256`] does and keeps its encoding and the spans of
+/// its tables' elements (see [`Hashed`]).
+pub(crate) fn sha256_with_spans<T: Serialize + ?Sized>(value: &T) -> Result<Hashed, Error> {
+    use sha2::Digest;
+    let mut encoder = Encoder {
+        hasher: Some(sha2::Sha256::new()),
+        spans: Some(Vec::new()),
+        ..Encoder::default()
+    };
+    value.serialize(&mut encoder)?;
+    let mut hasher = encoder.hasher.take().unwrap_or_default();
+    if !encoder.hashed {
+        hasher.update(&encoder.out);
+        // Not a map: its encoding was not hashed in place, nor are there
+        // tables in it.
+        encoder.spans = None;
+    }
+    Ok(Hashed {
+        digest: hasher.finalize().into(),
+        bytes: encoder.out,
+        spans: encoder.spans,
+    })
+}
+
+/// An encoder whose buffers are kept from one value to the next, for
+/// encoding many small values.
+#[derive(Default)]
+pub(crate) struct Reused(Encoder);
+
+impl Reused {
+    /// Encodes `value` as canonical CBOR, into the kept buffer.
+    pub(crate) fn encode<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<&[u8], Error> {
+        let e = &mut self.0;
+        e.out.clear();
+        e.entries.clear();
+        e.depth = 0;
+        e.arrays = 0;
+        value.serialize(&mut *e)?;
+        Ok(&e.out)
+    }
 }
 
 /// The SHA-256 of `value`'s canonical CBOR. When `value` is a map (a
@@ -102,6 +156,12 @@ struct Encoder {
     hasher: Option<sha2::Sha256>,
     /// Whether the outermost map went into `hasher`.
     hashed: bool,
+    /// When set, where each element of an array that is a value of the
+    /// outermost map (a descriptor's tables) lies in `out`, in the order
+    /// written.
+    spans: Option<Vec<Range<usize>>>,
+    /// How many arrays are open.
+    arrays: usize,
 }
 
 impl Encoder {
@@ -160,6 +220,12 @@ impl Encoder {
     /// Opens an array: with a known length the head is written now,
     /// otherwise when the array ends.
     fn open_array(&mut self, len: Option<usize>) -> Array<'_> {
+        self.arrays += 1;
+        if len.is_none() && self.depth == 1 {
+            // Its head goes in front of its elements when it ends, which
+            // would move them: spans are not kept for such an array.
+            self.spans = None;
+        }
         let start = self.out.len();
         if let Some(len) = len {
             self.head(MAJOR_ARRAY, len as u64);
@@ -221,10 +287,22 @@ struct Array<'a> {
 impl Array<'_> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.count += 1;
-        value.serialize(&mut *self.enc)
+        let enc = &mut *self.enc;
+        let start = enc.out.len();
+        value.serialize(&mut *enc)?;
+        // A table's elements are final once written: the outermost map is
+        // hashed where it was written, not moved.
+        if enc.depth == 1
+            && enc.arrays == 1
+            && let Some(spans) = &mut enc.spans
+        {
+            spans.push(start..enc.out.len());
+        }
+        Ok(())
     }
 
     fn close(self) {
+        self.enc.arrays -= 1;
         if !self.known {
             // Put the head, now that the count is known, before the items.
             let enc = self.enc;
@@ -300,6 +378,7 @@ impl Map<'_> {
             depth,
             hasher,
             hashed,
+            ..
         } = enc;
         let mine = &mut entries[self.base..];
         scratch.clear();

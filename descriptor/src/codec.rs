@@ -210,6 +210,11 @@ impl Descriptor {
             });
         }
         scan(bytes, limits.max_depth)?;
+        // The fast decoder first; on any error, ciborium decodes again for
+        // an error message that gives the offset.
+        if let Ok(d) = cbor4ii::serde::from_slice::<Descriptor>(bytes) {
+            return d.checked(limits);
+        }
         let parsed: Result<Descriptor, _> = ciborium::from_reader(bytes);
         match parsed {
             Ok(d) => d.checked(limits),
@@ -474,7 +479,8 @@ fn json_error_message(e: &serde_json::Error) -> String {
 
 /// Walks CBOR `bytes` once, without recursion or allocation beyond a stack
 /// bounded by `max_depth`, and checks: every head is well-formed, every
-/// length prefix fits in the remaining input, no indefinite lengths, nesting
+/// length prefix fits in the remaining input, every text string is UTF-8,
+/// no indefinite lengths, nesting
 /// within `max_depth`, exactly one top-level item and no trailing bytes.
 ///
 /// After this, a decoder cannot be led to allocate for more elements or bytes
@@ -527,7 +533,15 @@ pub(crate) fn scan(bytes: &[u8], max_depth: usize) -> Result<(), DecodeError> {
                         format!("string claims {arg} bytes but only {remaining} remain"),
                     ));
                 }
-                pos += arg as usize;
+                let end = pos + arg as usize;
+                // Text must be UTF-8, in fields this reader ignores too.
+                if major == 3 {
+                    let text = &bytes[pos..end];
+                    if !text.is_ascii() && std::str::from_utf8(text).is_err() {
+                        return Err(err(start, "text string is not valid UTF-8".to_owned()));
+                    }
+                }
+                pos = end;
                 0
             }
             4 => {

@@ -1,13 +1,18 @@
 //! SHA-256 fingerprints of a whole descriptor and of each item.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
+use crate::canonical::Reused;
 use crate::error::EncodeError;
-use crate::model::{Descriptor, Function, TypeKind, TypeRef, WireKind, WireRef};
+use crate::model::{
+    Constant, Descriptor, Function, TypeKind, TypeRef, Variable, WireKind, WireRef,
+};
 
 /// A SHA-256 digest.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -160,62 +165,239 @@ impl Descriptor {
     /// Computes every fingerprint. Dangling references are hashed by name, so
     /// this works on descriptors that do not validate.
     pub fn fingerprints(&self) -> Result<Fingerprints, EncodeError> {
-        let d = &*self.canonical();
-        // `d` is canonical: hash it as it is, without `fingerprint`'s check.
-        let descriptor = Fingerprint(crate::canonical::sha256(d)?);
-        let graph = Graph::build(d)?;
-        let node_hashes = graph.hash_nodes();
-        let target = encode(&d.target)?;
-        let mut items = BTreeMap::new();
-        let mut add = |item: ItemRef, enc: Vec<u8>, deps: &mut dyn Iterator<Item = NodeKey<'_>>| {
-            let mut dep_hashes: Vec<&Fingerprint> = deps
-                .filter_map(|k| graph.index.get(&k).map(|&i| &node_hashes[i]))
-                .collect();
-            dep_hashes.sort();
-            dep_hashes.dedup();
-            let mut h = Sha256::new();
-            h.update(TAG_ITEM);
-            h.update(item.kind.as_str().as_bytes());
-            h.update([0]);
-            write_len_prefixed(&mut h, &target);
-            write_len_prefixed(&mut h, &enc);
-            for dep in dep_hashes {
-                h.update(dep.as_bytes());
-            }
-            items.insert(item, Fingerprint(h.finalize().into()));
-        };
-        for f in &d.functions {
-            let mut deps = function_deps(f);
-            add(ItemRef::function(&f.symbol), encode(f)?, &mut deps);
-        }
-        for v in &d.variables {
-            let item = ItemRef::new(ItemKind::Variable, &v.symbol);
-            add(
-                item,
-                encode(v)?,
-                &mut std::iter::once(NodeKey::Type(v.ty.as_str())),
-            );
-        }
-        for c in &d.constants {
-            let item = ItemRef::new(ItemKind::Constant, &c.name);
-            add(
-                item,
-                encode(c)?,
-                &mut std::iter::once(NodeKey::Type(c.ty.as_str())),
-            );
-        }
-        Ok(Fingerprints { descriptor, items })
+        fingerprints(&self.canonical(), None)
     }
+
+    /// The descriptor's fingerprint and the fingerprints of the listed
+    /// items that it has: [`fingerprints`](Self::fingerprints) restricted to
+    /// those items, computed from one encoding of the descriptor.
+    ///
+    /// ```
+    /// use abi_descriptor::{Descriptor, ItemRef};
+    ///
+    /// let d = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// let item = ItemRef::function("tile_format_name");
+    /// let some = d.fingerprints_of(std::slice::from_ref(&item))?;
+    /// let all = d.fingerprints()?;
+    /// assert_eq!(some.descriptor, all.descriptor);
+    /// assert_eq!(some.items.len(), 1);
+    /// assert_eq!(some.items[&item], all.items[&item]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fingerprints_of(&self, items: &[ItemRef]) -> Result<Fingerprints, EncodeError> {
+        fingerprints(&self.canonical(), Some(items))
+    }
+
+    /// The fingerprints of the listed items that the descriptor has, as
+    /// [`fingerprints`](Self::fingerprints) computes them, hashing only what
+    /// those items reach. An item's fingerprint depends on nothing it does
+    /// not reach, so it is also its fingerprint in the descriptor
+    /// [`narrowed`](Self::narrowed) to any items that include it.
+    ///
+    /// ```
+    /// use abi_descriptor::{Descriptor, ItemRef};
+    ///
+    /// let d = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// let item = ItemRef::function("tile_format_name");
+    /// let some = d.item_fingerprints(std::slice::from_ref(&item))?;
+    /// assert_eq!(some.len(), 1);
+    /// assert_eq!(some[&item], d.fingerprints()?.items[&item]);
+    /// assert_eq!(some[&item], d.narrowed(&[item.clone()]).fingerprints()?.items[&item]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn item_fingerprints(
+        &self,
+        items: &[ItemRef],
+    ) -> Result<BTreeMap<ItemRef, Fingerprint>, EncodeError> {
+        item_fingerprints(&self.canonical(), Some(items), None)
+    }
+}
+
+/// The fingerprints of the canonical descriptor `d` and of its items (those
+/// in `only`, or all): one encoding of `d` is hashed, and the encodings of
+/// its table entries are read from it.
+fn fingerprints(d: &Descriptor, only: Option<&[ItemRef]>) -> Result<Fingerprints, EncodeError> {
+    let hashed = crate::canonical::sha256_with_spans(d)?;
+    let encoded = hashed
+        .spans
+        .as_deref()
+        .and_then(|spans| Encoded::new(d, &hashed.bytes, spans));
+    let items = item_fingerprints(d, only, encoded.as_ref())?;
+    Ok(Fingerprints {
+        descriptor: Fingerprint(hashed.digest),
+        items,
+    })
+}
+
+/// The canonical encodings of a descriptor's table entries, cut from the
+/// encoding of the whole.
+struct Encoded<'a> {
+    /// Types, wire types and code tables: the nodes of [`Graph`], in its order.
+    nodes: Vec<&'a [u8]>,
+    functions: Vec<&'a [u8]>,
+    variables: Vec<&'a [u8]>,
+    constants: Vec<&'a [u8]>,
+}
+
+impl<'a> Encoded<'a> {
+    /// `spans` lists the entries of the non-empty tables in the order the
+    /// model writes them; `None` if they do not add up.
+    fn new(d: &Descriptor, bytes: &'a [u8], spans: &[std::ops::Range<usize>]) -> Option<Self> {
+        let mut rest = spans;
+        let mut take = |len: usize| -> Option<Vec<&'a [u8]>> {
+            let (mine, after) = rest.split_at_checked(len)?;
+            rest = after;
+            mine.iter().map(|r| bytes.get(r.clone())).collect()
+        };
+        let types = take(d.types.len())?;
+        let functions = take(d.functions.len())?;
+        let variables = take(d.variables.len())?;
+        let constants = take(d.constants.len())?;
+        let wire_types = take(d.wire_types.len())?;
+        let code_tables = take(d.code_tables.len())?;
+        if !rest.is_empty() {
+            return None;
+        }
+        let mut nodes = types;
+        nodes.extend(wire_types);
+        nodes.extend(code_tables);
+        Some(Encoded {
+            nodes,
+            functions,
+            variables,
+            constants,
+        })
+    }
+}
+
+/// Where the entries of a table sorted by `key` (a canonical descriptor's)
+/// whose key is `name` are: more than one only in descriptors that do not
+/// validate.
+fn entries<T>(table: &[T], name: &str, key: impl Fn(&T) -> &str) -> std::ops::Range<usize> {
+    let start = table.partition_point(|t| key(t) < name);
+    let end = start + table[start..].partition_point(|t| key(t) == name);
+    start..end
+}
+
+/// An item to fingerprint.
+#[derive(Clone, Copy)]
+enum Item<'a> {
+    Function(&'a Function),
+    Variable(&'a Variable),
+    Constant(&'a Constant),
+}
+
+impl<'a> Item<'a> {
+    fn item_ref(self) -> ItemRef {
+        match self {
+            Item::Function(f) => ItemRef::function(&f.symbol),
+            Item::Variable(v) => ItemRef::new(ItemKind::Variable, &v.symbol),
+            Item::Constant(c) => ItemRef::new(ItemKind::Constant, &c.name),
+        }
+    }
+
+    /// The nodes the item points to directly.
+    fn deps(self) -> Box<dyn Iterator<Item = NodeKey<'a>> + 'a> {
+        match self {
+            Item::Function(f) => Box::new(function_deps(f)),
+            Item::Variable(v) => Box::new(std::iter::once(NodeKey::Type(v.ty.as_str()))),
+            Item::Constant(c) => Box::new(std::iter::once(NodeKey::Type(c.ty.as_str()))),
+        }
+    }
+
+    fn encode<'b>(
+        self,
+        known: Option<&'b [u8]>,
+        encoder: &'b mut Reused,
+    ) -> Result<&'b [u8], EncodeError> {
+        if let Some(bytes) = known {
+            return Ok(bytes);
+        }
+        Ok(match self {
+            Item::Function(f) => encoder.encode(f)?,
+            Item::Variable(v) => encoder.encode(v)?,
+            Item::Constant(c) => encoder.encode(c)?,
+        })
+    }
+}
+
+/// The fingerprints of every item of the canonical descriptor `d`, or of
+/// those listed in `only`; `encoded` has the encodings of its entries when
+/// they are at hand.
+fn item_fingerprints(
+    d: &Descriptor,
+    only: Option<&[ItemRef]>,
+    encoded: Option<&Encoded<'_>>,
+) -> Result<BTreeMap<ItemRef, Fingerprint>, EncodeError> {
+    // Each item with its encoding if known. Where a symbol repeats (invalid
+    // descriptors), the last entry's fingerprint stands, as when every item
+    // is hashed in table order.
+    let mut chosen: Vec<(Item<'_>, Option<&[u8]>)> = Vec::new();
+    let function = |i: usize| {
+        (
+            Item::Function(&d.functions[i]),
+            encoded.map(|e| e.functions[i]),
+        )
+    };
+    match only {
+        None => chosen.extend((0..d.functions.len()).map(function)),
+        Some(list) => chosen.extend(
+            list.iter()
+                .filter(|i| i.kind == ItemKind::Function)
+                .filter_map(|i| entries(&d.functions, &i.name, |f| &f.symbol).last())
+                .map(function),
+        ),
+    }
+    let wanted = |kind: ItemKind, name: &str| {
+        only.is_none_or(|list| list.iter().any(|i| i.kind == kind && i.name == name))
+    };
+    for (i, v) in d.variables.iter().enumerate() {
+        if wanted(ItemKind::Variable, &v.symbol) {
+            chosen.push((Item::Variable(v), encoded.map(|e| e.variables[i])));
+        }
+    }
+    for (i, c) in d.constants.iter().enumerate() {
+        if wanted(ItemKind::Constant, &c.name) {
+            chosen.push((Item::Constant(c), encoded.map(|e| e.constants[i])));
+        }
+    }
+
+    let graph = Graph::build(d);
+    let roots: Vec<usize> = chosen
+        .iter()
+        .flat_map(|(item, _)| item.deps().filter_map(|k| graph.index.get(&k).copied()))
+        .collect();
+    let mut encoder = Reused::default();
+    let node_hashes = graph.hash_nodes(&roots, encoded.map(|e| &e.nodes[..]), &mut encoder)?;
+    let target = encoder.encode(&d.target)?.to_vec();
+    let mut items = BTreeMap::new();
+    let mut dep_hashes: Vec<&Fingerprint> = Vec::new();
+    for (item, known) in chosen {
+        dep_hashes.clear();
+        dep_hashes.extend(
+            item.deps()
+                .filter_map(|k| graph.index.get(&k).and_then(|&i| node_hashes[i].as_ref())),
+        );
+        dep_hashes.sort();
+        dep_hashes.dedup();
+        let mut h = Sha256::new();
+        let item_ref = item.item_ref();
+        h.update(TAG_ITEM);
+        h.update(item_ref.kind.as_str().as_bytes());
+        h.update([0]);
+        write_len_prefixed(&mut h, &target);
+        write_len_prefixed(&mut h, item.encode(known, &mut encoder)?);
+        for dep in &dep_hashes {
+            h.update(dep.as_bytes());
+        }
+        items.insert(item_ref, Fingerprint(h.finalize().into()));
+    }
+    Ok(items)
 }
 
 fn write_len_prefixed(h: &mut Sha256, bytes: &[u8]) {
     h.update((bytes.len() as u64).to_le_bytes());
     h.update(bytes);
-}
-
-/// Canonical CBOR of one model value.
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, EncodeError> {
-    crate::codec::encode_value(value)
 }
 
 /// A node of the type graph: C types, wire types and code tables live in
@@ -259,26 +441,44 @@ fn function_deps(f: &Function) -> impl Iterator<Item = NodeKey<'_>> {
 
 struct Graph<'a> {
     keys: Vec<NodeKey<'a>>,
-    encodings: Vec<Vec<u8>>,
+    defs: Vec<Def<'a>>,
     edges: Vec<Vec<usize>>,
     index: HashMap<NodeKey<'a>, usize>,
 }
 
+/// The definition behind a node, encoded only if the node is hashed.
+#[derive(Clone, Copy)]
+enum Def<'a> {
+    Type(&'a crate::model::TypeDef),
+    Wire(&'a crate::model::WireTypeDef),
+    Codes(&'a crate::model::CodeTable),
+}
+
+impl Def<'_> {
+    fn encode(self, encoder: &mut Reused) -> Result<&[u8], EncodeError> {
+        Ok(match self {
+            Def::Type(t) => encoder.encode(t)?,
+            Def::Wire(t) => encoder.encode(t)?,
+            Def::Codes(t) => encoder.encode(t)?,
+        })
+    }
+}
+
 impl<'a> Graph<'a> {
-    fn build(d: &'a Descriptor) -> Result<Graph<'a>, EncodeError> {
+    fn build(d: &'a Descriptor) -> Graph<'a> {
         let mut keys = Vec::new();
-        let mut encodings = Vec::new();
+        let mut defs = Vec::new();
         for t in &d.types {
             keys.push(NodeKey::Type(&t.id));
-            encodings.push(encode(t)?);
+            defs.push(Def::Type(t));
         }
         for t in &d.wire_types {
             keys.push(NodeKey::Wire(&t.id));
-            encodings.push(encode(t)?);
+            defs.push(Def::Wire(t));
         }
         for t in &d.code_tables {
             keys.push(NodeKey::Codes(&t.id));
-            encodings.push(encode(t)?);
+            defs.push(Def::Codes(t));
         }
         // Where ids repeat (invalid descriptors), the first entry wins, as in `Index`.
         let mut index: HashMap<NodeKey<'a>, usize> = HashMap::with_capacity(keys.len());
@@ -302,24 +502,31 @@ impl<'a> Graph<'a> {
             );
         }
         edges.extend(d.code_tables.iter().map(|_| Vec::new()));
-        Ok(Graph {
+        Graph {
             keys,
-            encodings,
+            defs,
             edges,
             index,
-        })
+        }
     }
 
-    /// Hashes every node: the strongly connected components of the graph are
-    /// hashed in reverse topological order, each over its members'
-    /// namespaces and encodings and the hashes of the components it points
-    /// to; a node's hash covers its namespace, its encoding and its
-    /// component's hash.
-    fn hash_nodes(&self) -> Vec<Fingerprint> {
+    /// Hashes every node reachable from `roots` (the others stay `None`):
+    /// the strongly connected components of the graph are hashed in reverse
+    /// topological order, each over its members' namespaces and encodings
+    /// and the hashes of the components it points to; a node's hash covers
+    /// its namespace, its encoding and its component's hash.
+    fn hash_nodes(
+        &self,
+        roots: &[usize],
+        encoded: Option<&[&[u8]]>,
+        encoder: &mut Reused,
+    ) -> Result<Vec<Option<Fingerprint>>, EncodeError> {
         let n = self.keys.len();
-        let mut hashes = vec![Fingerprint([0; 32]); n];
+        let mut hashes: Vec<Option<Fingerprint>> = vec![None; n];
         let mut component = vec![usize::MAX; n];
-        for (c, mut members) in tarjan(&self.edges).into_iter().enumerate() {
+        // The members' encodings; the buffers are kept for the next component.
+        let mut pool: Vec<Vec<u8>> = Vec::new();
+        for (c, mut members) in tarjan(&self.edges, roots).into_iter().enumerate() {
             for &i in &members {
                 component[i] = c;
             }
@@ -328,37 +535,49 @@ impl<'a> Graph<'a> {
                 .iter()
                 .flat_map(|&i| &self.edges[i])
                 .filter(|&&j| component[j] != c)
-                .map(|&j| hashes[j])
+                .filter_map(|&j| hashes[j])
                 .collect();
             successors.sort();
             successors.dedup();
+            if pool.len() < members.len() {
+                pool.resize_with(members.len(), Vec::new);
+            }
+            for (&i, buffer) in members.iter().zip(&mut pool) {
+                buffer.clear();
+                match encoded {
+                    Some(nodes) => buffer.extend_from_slice(nodes[i]),
+                    None => buffer.extend_from_slice(self.defs[i].encode(encoder)?),
+                }
+            }
+            let encodings = &pool[..members.len()];
             let mut h = Sha256::new();
             h.update(TAG_SCC);
             h.update((members.len() as u64).to_le_bytes());
-            for &i in &members {
+            for (&i, enc) in members.iter().zip(encodings) {
                 h.update([self.keys[i].namespace()]);
-                write_len_prefixed(&mut h, &self.encodings[i]);
+                write_len_prefixed(&mut h, enc);
             }
             for s in &successors {
                 h.update(s.as_bytes());
             }
             let scc_hash: [u8; 32] = h.finalize().into();
-            for &i in &members {
+            for (&i, enc) in members.iter().zip(encodings) {
                 let mut h = Sha256::new();
                 h.update(TAG_NODE);
                 h.update([self.keys[i].namespace()]);
-                write_len_prefixed(&mut h, &self.encodings[i]);
+                write_len_prefixed(&mut h, enc);
                 h.update(scc_hash);
-                hashes[i] = Fingerprint(h.finalize().into());
+                hashes[i] = Some(Fingerprint(h.finalize().into()));
             }
         }
-        hashes
+        Ok(hashes)
     }
 }
 
-/// Tarjan's strongly connected components, iterative. Components come out
-/// in reverse topological order: every component after all it points to.
-fn tarjan(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+/// Tarjan's strongly connected components of the nodes reachable from
+/// `roots`, iterative. Components come out in reverse topological order:
+/// every component after all it points to.
+fn tarjan(edges: &[Vec<usize>], roots: &[usize]) -> Vec<Vec<usize>> {
     const UNSEEN: usize = usize::MAX;
     let n = edges.len();
     let mut index = vec![UNSEEN; n];
@@ -369,7 +588,7 @@ fn tarjan(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let mut next = 0usize;
     // Call frames: (node, position in its edge list).
     let mut frames: Vec<(usize, usize)> = Vec::new();
-    for root in 0..n {
+    for &root in roots {
         if index[root] != UNSEEN {
             continue;
         }

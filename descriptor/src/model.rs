@@ -151,7 +151,7 @@ pub struct Deprecation {
     /// Library version that deprecated the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// What to use instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -159,16 +159,20 @@ pub struct Deprecation {
 
 /// A reference to a C-level type: a [`Primitive`] name or the id of an entry
 /// in [`Descriptor::types`].
-#[derive(
-    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(transparent)]
-pub struct TypeRef(pub String);
+// A primitive's name is not allocated: most references in a descriptor name
+// one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
+#[schemars(transparent)]
+pub struct TypeRef(Cow<'static, str>);
 
 impl TypeRef {
     /// A reference to `id`.
     pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
+        let id = id.into();
+        match id.parse::<Primitive>() {
+            Ok(p) => Self::from(p),
+            Err(_) => Self(Cow::Owned(id)),
+        }
     }
 
     /// The referenced id or primitive name.
@@ -190,19 +194,60 @@ impl Default for TypeRef {
 
 impl From<Primitive> for TypeRef {
     fn from(p: Primitive) -> Self {
-        Self(p.as_str().to_owned())
+        Self(Cow::Borrowed(p.as_str()))
     }
 }
 
 impl From<&str> for TypeRef {
     fn from(s: &str) -> Self {
-        Self(s.to_owned())
+        match s.parse::<Primitive>() {
+            Ok(p) => Self::from(p),
+            Err(_) => Self(Cow::Owned(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TypeRef {
+    fn from(s: String) -> Self {
+        Self::new(s)
     }
 }
 
 impl fmt::Display for TypeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl Serialize for TypeRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for TypeRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = TypeRef;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a type reference (a primitive's name or a type id)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<TypeRef, E> {
+                Ok(TypeRef::from(v))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<TypeRef, E> {
+                Ok(TypeRef::new(v))
+            }
+            // UTF-8 in a byte string is text too, as for a `String`.
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<TypeRef, E> {
+                match std::str::from_utf8(v) {
+                    Ok(s) => Ok(TypeRef::from(s)),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(v), &self)),
+                }
+            }
+        }
+        d.deserialize_string(Text)
     }
 }
 
@@ -386,7 +431,7 @@ pub struct TypeDef {
     /// Library version the type appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// Set when the type is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Box<Deprecation>>,
@@ -547,7 +592,7 @@ pub struct Field {
     /// Library version the field was appended in (extensible structs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
 }
 
 /// A struct.
@@ -707,7 +752,7 @@ pub struct Variant {
     /// Library version the variant appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// Set when the variant is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Box<Deprecation>>,
@@ -750,7 +795,7 @@ pub struct TaggedVariant {
     /// Library version the variant appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
 }
 
 /// A tagged union.
@@ -988,7 +1033,7 @@ pub struct Function {
     /// Library version the function appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// Set when the function is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Box<Deprecation>>,
@@ -1007,7 +1052,7 @@ pub struct Variable {
     /// Library version the variable appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// Set when the variable is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Box<Deprecation>>,
@@ -1055,7 +1100,7 @@ pub struct Constant {
     /// Library version the constant appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// Set when the constant is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Box<Deprecation>>,
@@ -1121,7 +1166,7 @@ pub struct Event {
     /// Library version the event appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// Set when the event is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Box<Deprecation>>,
@@ -1283,7 +1328,7 @@ pub struct WireTypeDef {
     /// Library version the type appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
     /// Set when the type is deprecated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<Box<Deprecation>>,
@@ -1341,7 +1386,7 @@ pub struct WireField {
     /// Library version the field appeared in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
-    pub since: Option<Version>,
+    pub since: Option<Box<Version>>,
 }
 
 /// A record.

@@ -263,7 +263,7 @@ impl<'a> Validator<'a> {
             ("since", since),
             (
                 "deprecated since",
-                deprecated.and_then(|d| d.since.as_ref()),
+                deprecated.and_then(|d| d.since.as_deref()),
             ),
         ] {
             if let Some(v) = v
@@ -295,7 +295,7 @@ impl<'a> Validator<'a> {
             if t.since.is_some() || t.deprecated.is_some() {
                 self.since(
                     &self.type_path(&t.id),
-                    t.since.as_ref(),
+                    t.since.as_deref(),
                     t.deprecated.as_deref(),
                 );
             }
@@ -508,7 +508,7 @@ impl<'a> Validator<'a> {
         for f in fields {
             let fp = path.named("field", &f.name);
             if f.since.is_some() {
-                self.since(&fp, f.since.as_ref(), None);
+                self.since(&fp, f.since.as_deref(), None);
             }
             if !names.insert(f.name.as_str()) {
                 self.err(&fp, "name is declared more than once");
@@ -643,7 +643,7 @@ impl<'a> Validator<'a> {
                 let mut by_offset: Vec<&Field> = s.fields.iter().collect();
                 by_offset.sort_by_key(|f| f.offset);
                 for f in by_offset {
-                    match (&f.since, newest) {
+                    match (f.since.as_deref(), newest) {
                         (Some(v), Some(n)) if v < n => self.err(
                             &path.named("field", &f.name),
                             format!("appeared in {v} but sits after a field that appeared in {n}; fields may only be appended"),
@@ -711,7 +711,7 @@ impl<'a> Validator<'a> {
                     if value < lo || value > hi {
                         self.err(&vp, format!("value {value} does not fit `{}`", e.repr));
                     }
-                    self.since(&vp, var.since.as_ref(), var.deprecated.as_deref());
+                    self.since(&vp, var.since.as_deref(), var.deprecated.as_deref());
                 }
             }
             TypeKind::TaggedUnion(u) => {
@@ -761,7 +761,7 @@ impl<'a> Validator<'a> {
                             ),
                         );
                     }
-                    self.since(&vp, var.since.as_ref(), None);
+                    self.since(&vp, var.since.as_deref(), None);
                 }
             }
             TypeKind::Array(a) => {
@@ -904,7 +904,7 @@ impl<'a> Validator<'a> {
             let path = &Path::top("function", &f.symbol);
             self.params(path, &f.params, true);
             self.ret(path, &f.ret, true);
-            self.since(path, f.since.as_ref(), f.deprecated.as_deref());
+            self.since(path, f.since.as_deref(), f.deprecated.as_deref());
             if let Some(w) = &f.wire {
                 self.wire_call(path, &f.params, w);
             }
@@ -964,7 +964,7 @@ impl<'a> Validator<'a> {
                 self.err(&ep, "name is declared more than once");
             }
             self.wire_ref(&ep, &e.payload);
-            self.since(&ep, e.since.as_ref(), e.deprecated.as_deref());
+            self.since(&ep, e.since.as_deref(), e.deprecated.as_deref());
         }
     }
 
@@ -978,11 +978,11 @@ impl<'a> Validator<'a> {
         for v in &self.d.variables {
             let path = &Path::top("variable", &v.symbol);
             self.by_value(path, &v.ty, true);
-            self.since(path, v.since.as_ref(), v.deprecated.as_deref());
+            self.since(path, v.since.as_deref(), v.deprecated.as_deref());
         }
         for c in &self.d.constants {
             let path = &Path::top("constant", &c.name);
-            self.since(path, c.since.as_ref(), c.deprecated.as_deref());
+            self.since(path, c.since.as_deref(), c.deprecated.as_deref());
             if !self.reference(path, &c.ty) {
                 continue;
             }
@@ -1029,7 +1029,7 @@ impl<'a> Validator<'a> {
         let wire = Path::Fixed("wire");
         for t in &self.d.wire_types {
             let path = &wire.named(t.kind.as_str(), &t.id);
-            self.since(path, t.since.as_ref(), t.deprecated.as_deref());
+            self.since(path, t.since.as_deref(), t.deprecated.as_deref());
             for r in wire_refs(&t.kind) {
                 self.wire_ref(path, r);
             }
@@ -1041,7 +1041,7 @@ impl<'a> Validator<'a> {
                         if !names.insert(f.name.as_str()) {
                             self.err(&fp, "name is declared more than once");
                         }
-                        self.since(&fp, f.since.as_ref(), None);
+                        self.since(&fp, f.since.as_deref(), None);
                     }
                 }
                 WireKind::Enum(e) => {

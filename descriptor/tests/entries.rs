@@ -37,7 +37,7 @@ impl From<DerivedTypeDef> for TypeDef {
     fn from(d: DerivedTypeDef) -> Self {
         TypeDef {
             id: d.id,
-            since: d.since,
+            since: d.since.map(Box::new),
             deprecated: d.deprecated.map(Box::new),
             kind: d.kind,
         }
@@ -60,7 +60,7 @@ impl From<DerivedWireTypeDef> for WireTypeDef {
     fn from(d: DerivedWireTypeDef) -> Self {
         WireTypeDef {
             id: d.id,
-            since: d.since,
+            since: d.since.map(Box::new),
             deprecated: d.deprecated.map(Box::new),
             kind: d.kind,
         }

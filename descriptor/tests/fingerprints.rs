@@ -204,3 +204,32 @@ fn fingerprint_text_forms() {
     );
     assert!(serde_json::from_str::<Fingerprint>("\"00\"").is_err());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// The fingerprints of some items, computed alone or from the encoding
+    /// of the whole descriptor, are those every item gets, and those the
+    /// descriptor narrowed to them gets: an item's fingerprint depends only
+    /// on what it reaches. Items the descriptor lacks get none.
+    #[test]
+    fn item_fingerprints_are_the_full_ones((d, seed) in crate::strategies::descriptor_and_seed()) {
+        let all = d.fingerprints().expect("fingerprints");
+        let mut rng = crate::strategies::Shuffler::new(seed);
+        let mut items: Vec<ItemRef> = all.items.keys().cloned().collect();
+        rng.shuffle(&mut items);
+        items.truncate(items.len() / 2);
+        items.push(ItemRef::function("no_such_function"));
+        let some = d.item_fingerprints(&items).expect("fingerprints");
+        let expected: Vec<(&ItemRef, &Fingerprint)> =
+            all.items.iter().filter(|(i, _)| items.contains(i)).collect();
+        proptest::prop_assert_eq!(some.iter().collect::<Vec<_>>(), expected.clone());
+        let with_descriptor = d.fingerprints_of(&items).expect("fingerprints");
+        proptest::prop_assert_eq!(with_descriptor.descriptor, all.descriptor);
+        proptest::prop_assert_eq!(with_descriptor.items.iter().collect::<Vec<_>>(), expected);
+        let narrowed = d.narrowed(&items).fingerprints().expect("fingerprints");
+        for (item, fp) in &some {
+            proptest::prop_assert_eq!(narrowed.items.get(item), Some(fp), "{}", item);
+        }
+    }
+}

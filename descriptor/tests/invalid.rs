@@ -392,7 +392,7 @@ const CASES: &[(&str, Mutation, &str, &str)] = &[
                     name: "extra".into(),
                     ty: TypeRef::new("u32"),
                     offset: 8,
-                    since: Some(version("1.0.5")),
+                    since: Some(Box::new(version("1.0.5"))),
                 });
             }
         },
@@ -696,7 +696,7 @@ const CASES: &[(&str, Mutation, &str, &str)] = &[
     ),
     (
         "since newer than the library version",
-        |d| function(d, "geo_norm").since = Some(version("2.0.0")),
+        |d| function(d, "geo_norm").since = Some(Box::new(version("2.0.0"))),
         "function `geo_norm`",
         "since version 2.0.0 is newer than the library version 1.2.0",
     ),
@@ -704,7 +704,7 @@ const CASES: &[(&str, Mutation, &str, &str)] = &[
         "deprecated since newer than the library version",
         |d| {
             d.types[0].deprecated = Some(Box::new(Deprecation {
-                since: Some(version("1.2.1")),
+                since: Some(Box::new(version("1.2.1"))),
                 note: None,
             }))
         },
@@ -715,7 +715,7 @@ const CASES: &[(&str, Mutation, &str, &str)] = &[
         "enum variant since newer than the library version",
         |d| {
             if let TypeKind::Enum(e) = kind(d, "Color") {
-                e.variants[0].since = Some(version("1.3.0"));
+                e.variants[0].since = Some(Box::new(version("1.3.0")));
             }
         },
         "enum `Color` variant `red`",
@@ -725,7 +725,7 @@ const CASES: &[(&str, Mutation, &str, &str)] = &[
         "release since newer than a prerelease library",
         |d| {
             d.library.version = version("1.2.0-rc.1");
-            function(d, "geo_norm").since = Some(version("1.2.0"));
+            function(d, "geo_norm").since = Some(Box::new(version("1.2.0")));
         },
         "function `geo_norm`",
         "since version 1.2.0 is newer than the library version 1.2.0-rc.1",
@@ -965,7 +965,7 @@ fn valid_variations_of_the_base_validate() {
             }
         }),
         ("since equal to the library version", |d| {
-            function(d, "geo_norm").since = Some(version("1.2.0"));
+            function(d, "geo_norm").since = Some(Box::new(version("1.2.0")));
         }),
         ("pointer width 32 with a 4-byte size_t", |d| {
             d.target.pointer_width = 32;
@@ -1117,7 +1117,7 @@ fn pointer_width_zero_with_isize_is_an_error_not_a_panic() {
 #[test]
 fn struct_field_since_newer_than_the_library_is_reported() {
     let mut d = base();
-    strukt(&mut d, "Point").fields[1].since = Some(version("9.0.0"));
+    strukt(&mut d, "Point").fields[1].since = Some(Box::new(version("9.0.0")));
     let errors = d.validate().expect_err("since 9.0.0 > 1.2.0").0;
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].path, "struct `Point` field `y`");

@@ -365,14 +365,14 @@ impl Builder {
         v
     }
 
-    fn since(&mut self) -> Option<Version> {
-        self.e.chance(30).then(|| self.version_le())
+    fn since(&mut self) -> Option<Box<Version>> {
+        self.e.chance(30).then(|| Box::new(self.version_le()))
     }
 
     fn deprecated(&mut self) -> Option<Box<Deprecation>> {
         self.e.chance(15).then(|| {
             Box::new(Deprecation {
-                since: self.e.chance(50).then(|| self.version_le()),
+                since: self.e.chance(50).then(|| Box::new(self.version_le())),
                 note: self
                     .e
                     .chance(50)
@@ -605,7 +605,7 @@ impl Builder {
             end = offset + l.size;
             max_align = max_align.max(l.align);
             let name = self.name("f");
-            let since = since(self);
+            let since = since(self).map(Box::new);
             fields.push(Field {
                 name,
                 ty: TypeRef::new(ty),
@@ -1004,7 +1004,7 @@ impl Builder {
                     .collect();
                 versions.sort();
                 for (f, v) in fields[first_new..].iter_mut().zip(versions) {
-                    f.since = Some(v);
+                    f.since = Some(Box::new(v));
                 }
                 let size = align_up(end, align);
                 let versioning = if self.e.chance(50) {

@@ -157,8 +157,8 @@ struct Builder {
     ids: HashSet<String>,
 }
 
-fn version(v: Option<&str>) -> Option<Version> {
-    v.and_then(|v| Version::parse(v).ok())
+fn version(v: Option<&str>) -> Option<Box<Version>> {
+    v.and_then(|v| Version::parse(v).ok()).map(Box::new)
 }
 
 fn deprecation(d: Option<abi_describe::Deprecation>) -> Option<Box<Deprecation>> {

@@ -6,7 +6,7 @@ use abi_descriptor::{BufferType, FunctionPointerType, Mutability, Ownership, Poi
 use super::flow::Flow;
 use super::items::Signature;
 use super::types::Site;
-use super::{Engine, Owner, opt_str, spelling};
+use super::{Engine, Owner, Path, opt_str, spelling};
 use crate::rules::RuleId;
 
 impl<'a> Engine<'a> {
@@ -14,7 +14,7 @@ impl<'a> Engine<'a> {
     pub(super) fn contract(
         &mut self,
         owner: &Owner<'a>,
-        path: &str,
+        path: &Path<'_>,
         flow: Flow,
         (om, nm): (Mutability, Mutability),
         (on, nn): (bool, bool),
@@ -34,7 +34,7 @@ impl<'a> Engine<'a> {
             self.report(
                 rule,
                 owner,
-                path.to_owned(),
+                path,
                 format!("{} -> {}", mut_str(om), mut_str(nm)),
             );
         }
@@ -48,12 +48,7 @@ impl<'a> Engine<'a> {
                 RuleId::NullabilityRelaxed
             };
             let s = |b: bool| if b { "nullable" } else { "non-null" };
-            self.report(
-                rule,
-                owner,
-                path.to_owned(),
-                format!("{} -> {}", s(on), s(nn)),
-            );
+            self.report(rule, owner, path, format!("{} -> {}", s(on), s(nn)));
         }
         if oo != no {
             let s = |o: &Ownership| match o {
@@ -63,7 +58,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::OwnershipChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!("{} -> {}", s(oo), s(no)),
             );
         }
@@ -74,7 +69,7 @@ impl<'a> Engine<'a> {
         x: &'a PointerType,
         y: &'a PointerType,
         site: Site,
-        path: &str,
+        path: &Path<'_>,
         flow: Flow,
         owner: &Owner<'a>,
     ) {
@@ -91,7 +86,7 @@ impl<'a> Engine<'a> {
             &x.pointee,
             &y.pointee,
             site,
-            &format!("{path} pointee"),
+            &Path::Part(path, "pointee"),
             pointee_flow,
             owner,
         );
@@ -101,7 +96,7 @@ impl<'a> Engine<'a> {
         &mut self,
         x: &BufferType,
         y: &BufferType,
-        path: &str,
+        path: &Path<'_>,
         flow: Flow,
         owner: &Owner<'a>,
     ) {
@@ -109,7 +104,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::BufferChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!(
                     "encoding {} -> {}",
                     spelling(&x.encoding),
@@ -121,7 +116,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::BufferChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!(
                     "length {} -> {}",
                     length_str(&x.length),
@@ -143,7 +138,7 @@ impl<'a> Engine<'a> {
         &mut self,
         x: &'a FunctionPointerType,
         y: &'a FunctionPointerType,
-        path: &str,
+        path: &Path<'_>,
         flow: Flow,
         owner: &Owner<'a>,
     ) {
@@ -160,7 +155,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::UserDataParamChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!(
                     "parameter {} -> {}",
                     opt_str(x.user_data),
@@ -176,7 +171,7 @@ impl<'a> Engine<'a> {
             self.report(
                 rule,
                 owner,
-                path.to_owned(),
+                path,
                 format!("{} -> {}", spelling(&x.lifetime), spelling(&y.lifetime)),
             );
         }
@@ -184,7 +179,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::CallbackThreadChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!("{} -> {}", spelling(&x.thread), spelling(&y.thread)),
             );
         }

@@ -3,12 +3,13 @@
 
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use abi_descriptor::{
-    Descriptor, Index, ItemKind, ItemRef, Mutability, TypeKind, WireCall, WireRef, type_refs,
-    wire_refs,
+    CodeTable, Descriptor, Index, ItemKind, ItemRef, Mutability, TypeDef, TypeKind, WireCall,
+    WireRef, WireTypeDef, type_refs, wire_refs,
 };
 
 /// Which way values of a type cross the boundary.
@@ -62,7 +63,8 @@ impl Flow {
 /// edges to find the items that reach a type.
 pub(super) struct Reach<'a> {
     descriptor: &'a Descriptor,
-    flows: HashMap<&'a str, Flow>,
+    /// By the entry the index finds for an id (the first with that id).
+    flows: HashMap<Entry<'a>, Flow>,
     wire_flows: HashMap<&'a str, Flow>,
     /// The code tables some function uses.
     codes_used: HashSet<&'a str>,
@@ -71,6 +73,25 @@ pub(super) struct Reach<'a> {
     /// first asks which items reach a type: most comparisons ask for few or
     /// none, and the edges are the largest part of this structure.
     users: OnceCell<HashMap<Node<'a>, Vec<User<'a>>>>,
+}
+
+/// A type table entry, compared and hashed by address: one per id in the
+/// index, and cheaper to hash than the id.
+#[derive(Clone, Copy, Debug)]
+struct Entry<'a>(&'a TypeDef);
+
+impl PartialEq for Entry<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for Entry<'_> {}
+
+impl Hash for Entry<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.0, state);
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -163,7 +184,7 @@ impl<'a> Reach<'a> {
         // Forward walk: the flow of a type is the union over all paths.
         while let Some((id, flow)) = work.pop() {
             let Some(def) = ix.type_def(id) else { continue };
-            let known = r.flows.entry(&def.id).or_default();
+            let known = r.flows.entry(Entry(def)).or_default();
             let merged = known.union(flow);
             if merged == *known {
                 continue;
@@ -195,18 +216,22 @@ impl<'a> Reach<'a> {
         r
     }
 
-    pub(super) fn type_flow(&self, id: &str) -> Option<Flow> {
-        self.flows.get(id).copied()
+    /// The flow of the entry the index finds for its id; `None` for any
+    /// other entry (one whose id an earlier entry has).
+    pub(super) fn type_flow(&self, def: &'a TypeDef) -> Option<Flow> {
+        self.flows.get(&Entry(def)).copied()
     }
 
-    pub(super) fn wire_flow(&self, id: &str) -> Option<Flow> {
-        self.wire_flows.get(id).copied()
+    pub(super) fn wire_flow(&self, def: &'a WireTypeDef) -> Option<Flow> {
+        self.wire_flows.get(def.id.as_str()).copied()
     }
 
     /// Codes flow from the library to hosts; `None` when no function uses
     /// the table.
-    pub(super) fn code_flow(&self, id: &str) -> Option<Flow> {
-        self.codes_used.contains(id).then_some(Flow::OUT)
+    pub(super) fn code_flow(&self, table: &'a CodeTable) -> Option<Flow> {
+        self.codes_used
+            .contains(table.id.as_str())
+            .then_some(Flow::OUT)
     }
 
     /// Every item that reaches `node`, directly or through other types.

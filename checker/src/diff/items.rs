@@ -4,14 +4,17 @@
 use std::collections::BTreeMap;
 
 use abi_descriptor::{
-    CallConv, Constant, Function, FunctionPointerType, ItemKind, ItemRef, Mutability, Param,
-    Target, Threading, TypeRef, Variable,
+    CallConv, Constant, Function, FunctionPointerType, ItemKind, Mutability, Param, Target,
+    Threading, TypeRef, Variable,
 };
 
 use super::flow::{Flow, variable_flow};
 use super::types::Site;
-use super::{Engine, Owner, opt_str, spelling};
+use super::{Engine, Owner, Path, opt_str, spelling};
 use crate::rules::RuleId;
+
+/// Entries of two tables paired by key, and the new entries without a twin.
+pub(super) type Pairs<'t, T> = (Vec<(&'t T, Option<&'t T>)>, Vec<&'t T>);
 
 /// Pairs the entries of two tables by key, the first entry winning where a
 /// key repeats (as in [`Index`](abi_descriptor::Index)): each old entry with
@@ -21,7 +24,11 @@ pub(super) fn pair_by<'t, T>(
     old: &'t [T],
     new: &'t [T],
     key: impl Fn(&'t T) -> &'t String,
-) -> (Vec<(&'t T, Option<&'t T>)>, Vec<&'t T>) {
+) -> Pairs<'t, T> {
+    // Tables in canonical form are sorted by key: one merge pass then.
+    if let Some(pairs) = merge_sorted(old, new, &key) {
+        return pairs;
+    }
     let by_key = |table: &'t [T]| {
         let mut map: BTreeMap<&'t str, &'t T> = BTreeMap::new();
         for entry in table {
@@ -37,6 +44,54 @@ pub(super) fn pair_by<'t, T>(
         .map(|(_, n)| *n)
         .collect();
     (paired, added)
+}
+
+/// [`pair_by`] for tables sorted by key, in one pass over both: the first
+/// of entries with equal keys is the one paired or added, as there. `None`
+/// when a table turns out not to be sorted.
+fn merge_sorted<'t, T>(
+    old: &'t [T],
+    new: &'t [T],
+    key: &impl Fn(&'t T) -> &'t String,
+) -> Option<Pairs<'t, T>> {
+    use std::cmp::Ordering;
+    // The table after its first entry and the entries with the same key;
+    // `None` when an entry after them has a smaller key.
+    let rest = |table: &'t [T]| {
+        let (first, mut tail) = table.split_first()?;
+        let k = key(first);
+        while let Some((next, after)) = tail.split_first() {
+            match key(next).cmp(k) {
+                Ordering::Equal => tail = after,
+                Ordering::Greater => break,
+                Ordering::Less => return None,
+            }
+        }
+        Some(tail)
+    };
+    let mut paired = Vec::with_capacity(old.len());
+    let mut added = Vec::new();
+    let (mut old, mut new) = (old, new);
+    loop {
+        let (o, n) = (old.first(), new.first());
+        let order = match (o, n) {
+            (None, None) => break,
+            (Some(o), Some(n)) => key(o).cmp(key(n)),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+        };
+        if order.is_le() {
+            paired.push((o?, n.filter(|_| order.is_eq())));
+            old = rest(old)?;
+        }
+        if order.is_ge() {
+            if order.is_gt() {
+                added.push(n?);
+            }
+            new = rest(new)?;
+        }
+    }
+    Some((paired, added))
 }
 
 impl<'a> Engine<'a> {
@@ -86,24 +141,23 @@ impl<'a> Engine<'a> {
         for (o, n) in pairs {
             match n {
                 Some(n) => compare(self, o, n),
-                None => self.presence(ItemRef::new(kind, name(o)), removed, "removed"),
+                None => self.presence(kind, name(o), removed, "removed"),
             }
         }
         for n in new_only {
-            self.presence(ItemRef::new(kind, name(n)), added, "added");
+            self.presence(kind, name(n), added, "added");
         }
     }
 
     /// An item that is only on one side.
-    pub(super) fn presence(&mut self, item: ItemRef, rule: RuleId, detail: &str) {
-        let path = item.to_string();
-        self.report(rule, &Owner::Item(item), path, detail.to_owned());
+    pub(super) fn presence(&mut self, kind: ItemKind, name: &'a str, rule: RuleId, detail: &str) {
+        let path = Path::Entry(kind.as_str(), name);
+        self.report(rule, &Owner::Item(kind, name), &path, detail.to_owned());
     }
 
     pub(super) fn variable(&mut self, o: &'a Variable, n: &'a Variable) {
-        let item = ItemRef::new(ItemKind::Variable, &o.symbol);
-        let path = item.to_string();
-        let owner = Owner::Item(item);
+        let path = Path::Entry(ItemKind::Variable.as_str(), &o.symbol);
+        let owner = Owner::Item(ItemKind::Variable, &o.symbol);
         self.use_site(
             &o.ty,
             &n.ty,
@@ -116,13 +170,13 @@ impl<'a> Engine<'a> {
             (Mutability::Mut, Mutability::Const) => self.report(
                 RuleId::VariableMadeConst,
                 &owner,
-                path.clone(),
+                &path,
                 "mut -> const".to_owned(),
             ),
             (Mutability::Const, Mutability::Mut) => self.report(
                 RuleId::VariableMadeMutable,
                 &owner,
-                path.clone(),
+                &path,
                 "const -> mut".to_owned(),
             ),
             _ => {}
@@ -136,15 +190,14 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn constant(&mut self, o: &'a Constant, n: &'a Constant) {
-        let item = ItemRef::new(ItemKind::Constant, &o.name);
-        let path = item.to_string();
-        let owner = Owner::Item(item);
+        let path = Path::Entry(ItemKind::Constant.as_str(), &o.name);
+        let owner = Owner::Item(ItemKind::Constant, &o.name);
         self.use_site(&o.ty, &n.ty, Site::Constant, &path, Flow::OUT, &owner);
         if o.value != n.value {
             self.report(
                 RuleId::ConstantValueChanged,
                 &owner,
-                path.clone(),
+                &path,
                 format!("{} -> {}", const_text(&o.value), const_text(&n.value)),
             );
         }
@@ -157,8 +210,8 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn function(&mut self, o: &'a Function, n: &'a Function) {
-        let owner = Owner::Item(ItemRef::function(&o.symbol));
-        let path = format!("function `{}`", o.symbol);
+        let owner = Owner::Item(ItemKind::Function, &o.symbol);
+        let path = Path::Entry(ItemKind::Function.as_str(), &o.symbol);
         self.signature(
             &owner,
             &path,
@@ -175,7 +228,7 @@ impl<'a> Engine<'a> {
             self.report(
                 rule,
                 &owner,
-                path.clone(),
+                &path,
                 format!("{} -> {}", ot.as_str(), nt.as_str()),
             );
         }
@@ -183,13 +236,13 @@ impl<'a> Engine<'a> {
             (false, true) => self.report(
                 RuleId::MayBlockAdded,
                 &owner,
-                path.clone(),
+                &path,
                 "may now block".to_owned(),
             ),
             (true, false) => self.report(
                 RuleId::MayBlockRemoved,
                 &owner,
-                path.clone(),
+                &path,
                 "no longer blocks".to_owned(),
             ),
             _ => {}
@@ -209,7 +262,7 @@ impl<'a> Engine<'a> {
     pub(super) fn signature(
         &mut self,
         owner: &Owner<'a>,
-        path: &str,
+        path: &Path<'_>,
         o: Signature<'a>,
         n: Signature<'a>,
         flow: Flow,
@@ -218,7 +271,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::CallingConventionChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!("{} -> {}", spelling(&o.abi), spelling(&n.abi)),
             );
         }
@@ -228,12 +281,7 @@ impl<'a> Engine<'a> {
             } else {
                 "no longer variadic"
             };
-            self.report(
-                RuleId::VariadicChanged,
-                owner,
-                path.to_owned(),
-                detail.to_owned(),
-            );
+            self.report(RuleId::VariadicChanged, owner, path, detail.to_owned());
         }
         // Unwinding hurts whoever calls: the host for functions (flow into
         // the library), the library for callbacks the host implements.
@@ -255,54 +303,60 @@ impl<'a> Engine<'a> {
             } else {
                 "may no longer unwind"
             };
-            self.report(rule, owner, path.to_owned(), detail.to_owned());
+            self.report(rule, owner, path, detail.to_owned());
         }
         if o.params.len() != n.params.len() {
             self.report(
                 RuleId::ParamCountChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!("{} -> {} parameters", o.params.len(), n.params.len()),
             );
         } else {
             fn names(ps: &[Param]) -> Vec<&str> {
                 ps.iter().map(|p| p.name.as_str()).collect()
             }
-            let (on, nn) = (names(o.params), names(n.params));
-            let mut os = on.clone();
-            let mut ns = nn.clone();
-            os.sort_unstable();
-            ns.sort_unstable();
-            let reordered = on != nn && os == ns && !on.iter().any(|s| s.is_empty()) && {
-                let mut dedup = os.clone();
-                dedup.dedup();
-                dedup.len() == os.len()
+            // Equal names in equal order (the usual case) are no reordering:
+            // the names are collected and sorted only when they differ.
+            let same_names = o
+                .params
+                .iter()
+                .zip(n.params)
+                .all(|(op, np)| op.name == np.name);
+            let reordered = !same_names && {
+                let (on, nn) = (names(o.params), names(n.params));
+                let mut os = on.clone();
+                let mut ns = nn.clone();
+                os.sort_unstable();
+                ns.sort_unstable();
+                os == ns && !on.iter().any(|s| s.is_empty()) && {
+                    let mut dedup = os.clone();
+                    dedup.dedup();
+                    dedup.len() == os.len()
+                }
             };
             if reordered {
+                let (on, nn) = (names(o.params), names(n.params));
                 self.report(
                     RuleId::ParamsReordered,
                     owner,
-                    path.to_owned(),
+                    path,
                     format!("({}) -> ({})", on.join(", "), nn.join(", ")),
                 );
                 for op in o.params {
                     if let Some(np) = n.params.iter().find(|p| p.name == op.name) {
-                        let pp = format!("{path} parameter `{}`", op.name);
+                        let pp = Path::Named(path, "parameter", &op.name);
                         self.use_site(&op.ty, &np.ty, Site::Param, &pp, flow, owner);
                     }
                 }
             } else {
                 for (i, (op, np)) in o.params.iter().zip(n.params).enumerate() {
-                    let pp = if op.name.is_empty() {
-                        format!("{path} parameter {i}")
-                    } else {
-                        format!("{path} parameter `{}`", op.name)
-                    };
+                    let pp = Path::Param(path, i, &op.name);
                     if op.name != np.name {
                         self.report(
                             RuleId::ParamRenamed,
                             owner,
-                            pp.clone(),
+                            &pp,
                             format!("`{}` -> `{}`", op.name, np.name),
                         );
                     }
@@ -313,7 +367,7 @@ impl<'a> Engine<'a> {
                         self.report(
                             RuleId::BufferChanged,
                             owner,
-                            pp.clone(),
+                            &pp,
                             format!(
                                 "length of {} -> {}",
                                 opt_str(op.length_of.as_deref()),
@@ -330,7 +384,7 @@ impl<'a> Engine<'a> {
             o.ret,
             n.ret,
             Site::Return,
-            &format!("{path} return type"),
+            &Path::Part(path, "return type"),
             ret_flow,
             owner,
         );
@@ -390,4 +444,66 @@ pub(super) fn const_text(v: &abi_descriptor::ConstValue) -> String {
 pub(super) fn param_position(params: &[Param], name: &Option<String>) -> Option<Option<usize>> {
     name.as_deref()
         .map(|name| params.iter().position(|p| p.name == name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pair_by;
+
+    type Paired = Vec<(String, Option<String>)>;
+
+    /// Entries keyed by their first letter, paired; each entry told by its
+    /// whole text.
+    fn pairs(old: &[&str], new: &[&str]) -> (Paired, Vec<String>) {
+        let entries = |table: &[&str]| -> Vec<(String, String)> {
+            table
+                .iter()
+                .map(|s| (s[..1].to_owned(), s.to_string()))
+                .collect()
+        };
+        let (old, new) = (entries(old), entries(new));
+        let (paired, added) = pair_by(&old, &new, |e| &e.0);
+        (
+            paired
+                .into_iter()
+                .map(|(o, n)| (o.1.clone(), n.map(|n| n.1.clone())))
+                .collect(),
+            added.into_iter().map(|n| n.1.clone()).collect(),
+        )
+    }
+
+    fn owned(v: &[(&str, Option<&str>)]) -> Paired {
+        v.iter()
+            .map(|(o, n)| (o.to_string(), n.map(str::to_owned)))
+            .collect()
+    }
+
+    #[test]
+    fn sorted_tables_pair_in_key_order_and_the_first_of_a_repeated_key_wins() {
+        let (paired, added) = pairs(
+            &["a1", "b1", "b2", "d1"],
+            &["b3", "c1", "c2", "d2", "d3", "e1"],
+        );
+        assert_eq!(
+            paired,
+            owned(&[("a1", None), ("b1", Some("b3")), ("d1", Some("d2"))])
+        );
+        assert_eq!(added, ["c1", "e1"]);
+    }
+
+    #[test]
+    fn unsorted_tables_pair_as_sorted_ones() {
+        let (paired, added) = pairs(
+            &["d1", "b1", "a1", "b2"],
+            &["e1", "c1", "b3", "d2", "c2", "d3"],
+        );
+        assert_eq!(
+            paired,
+            owned(&[("a1", None), ("b1", Some("b3")), ("d1", Some("d2"))])
+        );
+        assert_eq!(added, ["c1", "e1"]);
+        let (paired, added) = pairs(&[], &["b1", "a1"]);
+        assert!(paired.is_empty());
+        assert_eq!(added, ["a1", "b1"]);
+    }
 }

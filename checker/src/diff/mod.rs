@@ -13,26 +13,63 @@ mod named;
 mod types;
 mod wire;
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
+use std::fmt;
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 
-use abi_descriptor::{Descriptor, Index, ItemRef, Primitive, Target};
+use abi_descriptor::{Descriptor, Index, ItemKind, ItemRef, Primitive, Target};
 use serde::Serialize;
 
 use self::flow::{Flow, Node, Reach};
 use crate::report::Finding;
 use crate::rules::RuleId;
 
-/// Whose finding it is: an item's signature, or a named type (whose items
+/// Whose finding it is: an item's signature (by kind and name; the
+/// [`ItemRef`] is made only when a finding is), or a named type (whose items
 /// are found when the finding is made).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Owner<'a> {
-    Item(ItemRef),
+    Item(ItemKind, &'a str),
     Type(&'a str),
     Wire(&'a str),
     Codes(&'a str),
     Library,
+}
+
+/// Where a finding is, as the parts it is made of: most places compared
+/// have no finding, so the text is written only when one is made (in
+/// [`Engine::report`]).
+#[derive(Clone, Copy, Debug)]
+enum Path<'p> {
+    /// A fixed text: `library`.
+    Text(&'p str),
+    /// An entry named by its kind: `` function `f` ``, `` struct `S` ``,
+    /// `` code table `T` ``.
+    Entry(&'static str, &'p str),
+    /// A wire type table entry: `` wire record `R` ``.
+    Wire(&'static str, &'p str),
+    /// A part of another place: `` function `f` return type ``.
+    Part(&'p Path<'p>, &'static str),
+    /// A named part of another place: `` struct `S` field `x` ``.
+    Named(&'p Path<'p>, &'static str, &'p str),
+    /// A parameter: by name, or by position when it has none.
+    Param(&'p Path<'p>, usize, &'p str),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Text(text) => f.write_str(text),
+            Path::Entry(kind, id) => write!(f, "{kind} `{id}`"),
+            Path::Wire(kind, id) => write!(f, "wire {kind} `{id}`"),
+            Path::Part(parent, part) => write!(f, "{parent} {part}"),
+            Path::Named(parent, what, name) => write!(f, "{parent} {what} `{name}`"),
+            Path::Param(parent, i, "") => write!(f, "{parent} parameter {i}"),
+            Path::Param(parent, _, name) => write!(f, "{parent} parameter `{name}`"),
+        }
+    }
 }
 
 /// Compares two descriptors and returns every finding, unsorted.
@@ -49,11 +86,11 @@ pub(crate) fn diff(old: &Descriptor, new: &Descriptor) -> Vec<Finding> {
     let new_ix = Index::new(&new);
     let mut e = Engine {
         old_reach: Reach::new(&old, &old_ix),
-        new_reach: Reach::new(&new, &new_ix),
+        new_reach: OnceCell::new(),
         old: old_ix,
         new: new_ix,
         findings: Vec::new(),
-        active: HashSet::new(),
+        active: Vec::new(),
         items_memo: HashMap::new(),
     };
     e.envelope();
@@ -68,9 +105,13 @@ struct Engine<'a> {
     old: Index<'a>,
     new: Index<'a>,
     old_reach: Reach<'a>,
-    new_reach: Reach<'a>,
+    /// Asked only whether a type present only in the new descriptor is
+    /// used: built the first time that is asked.
+    new_reach: OnceCell<Reach<'a>>,
     findings: Vec<Finding>,
-    active: HashSet<(&'a str, &'a str, Flow)>,
+    /// The anonymous pairs being compared, innermost last (a stack: each
+    /// comparison ends before the one that started it).
+    active: Vec<(&'a str, &'a str, Flow)>,
     items_memo: HashMap<Node<'a>, Vec<ItemRef>>,
 }
 
@@ -79,15 +120,16 @@ fn opt_str<T: ToString>(v: Option<T>) -> String {
 }
 
 impl<'a> Engine<'a> {
-    fn report(&mut self, rule: RuleId, owner: &Owner<'a>, path: String, detail: String) {
-        let items = match owner {
-            Owner::Item(item) => vec![item.clone()],
+    fn report(&mut self, rule: RuleId, owner: &Owner<'a>, path: &Path<'_>, detail: String) {
+        let items = match *owner {
+            Owner::Item(kind, name) => vec![ItemRef::new(kind, name)],
             Owner::Type(id) => self.old_reach.items(Node::Type(id), &mut self.items_memo),
             Owner::Wire(id) => self.old_reach.items(Node::Wire(id), &mut self.items_memo),
             Owner::Codes(id) => self.old_reach.items(Node::Codes(id), &mut self.items_memo),
             Owner::Library => Vec::new(),
         };
-        self.findings.push(Finding::new(rule, path, detail, items));
+        self.findings
+            .push(Finding::new(rule, path.to_string(), detail, items));
     }
 
     fn envelope(&mut self) {
@@ -96,7 +138,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::LibraryRenamed,
                 &Owner::Library,
-                "library".to_owned(),
+                &Path::Text("library"),
                 format!("`{}` -> `{}`", o.library.name, n.library.name),
             );
         }
@@ -105,7 +147,7 @@ impl<'a> Engine<'a> {
                 self.report(
                     RuleId::TargetChanged,
                     &Owner::Library,
-                    format!("target {field}"),
+                    &Path::Part(&Path::Text("target"), field),
                     format!("{a} -> {b}"),
                 );
             }
@@ -114,7 +156,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::TargetChanged,
                 &Owner::Library,
-                format!("target alignment of `{primitive}`"),
+                &Path::Named(&Path::Text("target"), "alignment of", primitive.as_str()),
                 format!("{a} -> {b}"),
             );
         }
@@ -123,7 +165,7 @@ impl<'a> Engine<'a> {
     fn metadata<T: PartialEq + std::fmt::Display>(
         &mut self,
         owner: &Owner<'a>,
-        path: &str,
+        path: &Path<'_>,
         since: (&Option<T>, &Option<T>),
         deprecated: (
             Option<&abi_descriptor::Deprecation>,
@@ -140,20 +182,20 @@ impl<'a> Engine<'a> {
                 self.report(
                     RuleId::ItemDeprecated,
                     owner,
-                    path.to_owned(),
+                    path,
                     format!("deprecated{note}"),
                 );
             }
             (Some(_), None) => self.report(
                 RuleId::MetadataChanged,
                 owner,
-                path.to_owned(),
+                path,
                 "no longer deprecated".to_owned(),
             ),
             (Some(a), Some(b)) if a != b => self.report(
                 RuleId::MetadataChanged,
                 owner,
-                path.to_owned(),
+                path,
                 "deprecation note changed".to_owned(),
             ),
             _ => {}
@@ -162,7 +204,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::MetadataChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!(
                     "since {} -> {}",
                     opt_str(since.0.as_ref()),

@@ -10,7 +10,7 @@ use abi_descriptor::{Resolved, TypeDef, TypeKind, Versioning};
 use super::flow::{Flow, Reach};
 use super::items::pair_by;
 use super::types::{Site, is_named};
-use super::{Engine, Owner, opt_str, spelling};
+use super::{Engine, Owner, Path, opt_str, spelling};
 use crate::rules::RuleId;
 
 impl<'a> Engine<'a> {
@@ -31,7 +31,7 @@ impl<'a> Engine<'a> {
             } else {
                 self.metadata(
                     &Owner::Type(&od.id),
-                    &format!("{} `{}`", od.kind.as_str(), od.id),
+                    &Path::Entry(od.kind.as_str(), &od.id),
                     (&od.since, &nd.since),
                     (od.deprecated.as_deref(), nd.deprecated.as_deref()),
                 );
@@ -42,30 +42,31 @@ impl<'a> Engine<'a> {
     /// The table-level findings the C and wire type tables share: a type no
     /// item reaches that was removed, added or changed. Returns the types
     /// present on both sides that old items reach, with their flow, to be
-    /// compared in depth.
+    /// compared in depth. `old` and `new` are the indexed descriptors'
+    /// tables: [`Reach`] knows the flows of their entries.
     pub(super) fn unused<T: PartialEq>(
         &mut self,
         old: &'a [T],
         new: &'a [T],
         id: fn(&T) -> &String,
-        flow: fn(&Reach<'a>, &str) -> Option<Flow>,
+        flow: fn(&Reach<'a>, &'a T) -> Option<Flow>,
         path: fn(&T) -> String,
     ) -> Vec<(&'a T, &'a T, Flow)> {
         let (pairs, added) = pair_by(old, new, id);
         let mut reached = Vec::new();
         for (o, n) in pairs {
-            match (n, flow(&self.old_reach, id(o))) {
+            match (n, flow(&self.old_reach, o)) {
                 (Some(n), Some(f)) => reached.push((o, n, f)),
                 (Some(n), None) if o != n => self.report(
                     RuleId::UnusedTypeChanged,
                     &Owner::Library,
-                    path(o),
+                    &Path::Text(&path(o)),
                     "changed".to_owned(),
                 ),
                 (None, None) => self.report(
                     RuleId::TypeRemoved,
                     &Owner::Library,
-                    path(o),
+                    &Path::Text(&path(o)),
                     "removed".to_owned(),
                 ),
                 // A reached type that is gone shows where it was used.
@@ -73,11 +74,14 @@ impl<'a> Engine<'a> {
             }
         }
         for n in added {
-            if flow(&self.new_reach, id(n)).is_none() {
+            let new_reach = self
+                .new_reach
+                .get_or_init(|| Reach::new(self.new.descriptor, &self.new));
+            if flow(new_reach, n).is_none() {
                 self.report(
                     RuleId::TypeAdded,
                     &Owner::Library,
-                    path(n),
+                    &Path::Text(&path(n)),
                     "added".to_owned(),
                 );
             }
@@ -87,7 +91,7 @@ impl<'a> Engine<'a> {
 
     pub(super) fn named(&mut self, o: &'a TypeDef, n: &'a TypeDef, flow: Flow) {
         let owner = Owner::Type(&o.id);
-        let path = format!("{} `{}`", o.kind.as_str(), o.id);
+        let path = Path::Entry(o.kind.as_str(), &o.id);
         self.metadata(
             &owner,
             &path,
@@ -100,7 +104,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::StructReprChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("{} -> {}", spelling(&x.repr), spelling(&y.repr)),
                     );
                 }
@@ -108,7 +112,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::StructSizeChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("size {} -> {}", x.size, y.size),
                     );
                 }
@@ -116,7 +120,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::StructAlignChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("align {} -> {}", x.align, y.align),
                     );
                 }
@@ -139,7 +143,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::ExtensibleVersioningChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!(
                             "{} -> {}",
                             versioning(&x.versioning),
@@ -151,7 +155,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::ExtensibleShrunk,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("size {} -> {}", x.size, y.size),
                     );
                 }
@@ -159,7 +163,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::StructAlignChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("align {} -> {}", x.align, y.align),
                     );
                 }
@@ -170,7 +174,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::UnionSizeChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!(
                             "size {} align {} -> size {} align {}",
                             x.size, x.align, y.size, y.align
@@ -178,12 +182,12 @@ impl<'a> Engine<'a> {
                     );
                 }
                 for m in &x.members {
-                    let mp = format!("{path} member `{}`", m.name);
+                    let mp = Path::Named(&path, "member", &m.name);
                     match y.members.iter().find(|k| k.name == m.name) {
                         None => self.report(
                             RuleId::UnionMemberRemoved,
                             &owner,
-                            mp,
+                            &mp,
                             "removed".to_owned(),
                         ),
                         Some(k) => {
@@ -199,7 +203,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::UnionMemberAdded,
                         &owner,
-                        format!("{path} member `{}`", k.name),
+                        &Path::Named(&path, "member", &k.name),
                         "added".to_owned(),
                     );
                 }
@@ -209,20 +213,20 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::EnumReprChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("`{}` -> `{}`", x.repr, y.repr),
                     );
                 }
                 // New names that take over a removed variant's value.
                 let mut renamed = HashSet::new();
                 for v in &x.variants {
-                    let vp = format!("{path} variant `{}`", v.name);
+                    let vp = Path::Named(&path, "variant", &v.name);
                     match y.variants.iter().find(|w| w.name == v.name) {
                         Some(w) if w.value != v.value => {
                             self.report(
                                 RuleId::EnumVariantValueChanged,
                                 &owner,
-                                vp,
+                                &vp,
                                 format!("{} -> {}", v.value, w.value),
                             );
                         }
@@ -240,14 +244,14 @@ impl<'a> Engine<'a> {
                                 self.report(
                                     RuleId::EnumVariantRenamed,
                                     &owner,
-                                    vp,
+                                    &vp,
                                     format!("`{}` -> `{}` (value {})", v.name, w.name, v.value),
                                 )
                             }
                             None => self.report(
                                 RuleId::EnumVariantRemoved,
                                 &owner,
-                                vp,
+                                &vp,
                                 format!("removed (value {})", v.value),
                             ),
                         },
@@ -273,7 +277,12 @@ impl<'a> Engine<'a> {
                     } else {
                         format!("added (value {})", w.value)
                     };
-                    self.report(rule, &owner, format!("{path} variant `{}`", w.name), detail);
+                    self.report(
+                        rule,
+                        &owner,
+                        &Path::Named(&path, "variant", &w.name),
+                        detail,
+                    );
                 }
                 match (x.exhaustive, y.exhaustive) {
                     (true, false) => {
@@ -282,12 +291,12 @@ impl<'a> Engine<'a> {
                         } else {
                             RuleId::EnumMadeExhaustive
                         };
-                        self.report(rule, &owner, path.clone(), "exhaustive -> open".to_owned());
+                        self.report(rule, &owner, &path, "exhaustive -> open".to_owned());
                     }
                     (false, true) => self.report(
                         RuleId::EnumMadeExhaustive,
                         &owner,
-                        path.clone(),
+                        &path,
                         "open -> exhaustive".to_owned(),
                     ),
                     _ => {}
@@ -308,7 +317,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::TaggedUnionLayoutChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!(
                             "size {} align {} tag `{}`@{} payload @{} -> size {} align {} tag `{}`@{} payload @{}",
                             x.size, x.align, x.tag.ty, x.tag.offset, x.payload_offset, y.size, y.align, y.tag.ty, y.tag.offset, y.payload_offset
@@ -316,12 +325,12 @@ impl<'a> Engine<'a> {
                     );
                 }
                 for v in &x.variants {
-                    let vp = format!("{path} variant `{}`", v.name);
+                    let vp = Path::Named(&path, "variant", &v.name);
                     match y.variants.iter().find(|w| w.name == v.name) {
                         None => self.report(
                             RuleId::TaggedVariantRemoved,
                             &owner,
-                            vp,
+                            &vp,
                             format!("removed (tag {})", v.tag),
                         ),
                         Some(w) => {
@@ -330,7 +339,7 @@ impl<'a> Engine<'a> {
                                 self.report(
                                     RuleId::TaggedVariantChanged,
                                     &owner,
-                                    vp.clone(),
+                                    &vp,
                                     format!("tag {} -> {}", v.tag, w.tag),
                                 );
                             }
@@ -339,7 +348,7 @@ impl<'a> Engine<'a> {
                                     a,
                                     b,
                                     Site::TaggedPayload,
-                                    &format!("{vp} payload"),
+                                    &Path::Part(&vp, "payload"),
                                     flow,
                                     &owner,
                                 ),
@@ -347,7 +356,7 @@ impl<'a> Engine<'a> {
                                 (a, b) => self.report(
                                     RuleId::TaggedVariantChanged,
                                     &owner,
-                                    vp,
+                                    &vp,
                                     format!(
                                         "payload {} -> {}",
                                         opt_str(a.as_ref()),
@@ -371,7 +380,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         rule,
                         &owner,
-                        format!("{path} variant `{}`", w.name),
+                        &Path::Named(&path, "variant", &w.name),
                         format!("added (tag {})", w.tag),
                     );
                 }
@@ -384,7 +393,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         rule,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("exhaustive {} -> {}", x.exhaustive, y.exhaustive),
                     );
                 }
@@ -398,7 +407,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::OpaqueSizeChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("{} -> {}", s(x), s(y)),
                     );
                 }
@@ -410,7 +419,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::TypedefChanged,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("`{}` -> `{}`", x.target, y.target),
                     );
                 }
@@ -418,7 +427,7 @@ impl<'a> Engine<'a> {
             _ => self.report(
                 RuleId::TypeKindChanged,
                 &owner,
-                path.clone(),
+                &path,
                 format!("{} -> {}", o.kind.as_str(), n.kind.as_str()),
             ),
         }
@@ -429,23 +438,32 @@ impl<'a> Engine<'a> {
     pub(super) fn fields(
         &mut self,
         owner: &Owner<'a>,
-        path: &str,
+        path: &Path<'_>,
         old: &'a [abi_descriptor::Field],
         new: &'a [abi_descriptor::Field],
         flow: Flow,
         appendable: bool,
     ) {
-        let removed: Vec<&abi_descriptor::Field> = old
-            .iter()
-            .filter(|f| !new.iter().any(|g| g.name == f.name))
-            .collect();
-        let added: Vec<&abi_descriptor::Field> = new
-            .iter()
-            .filter(|g| !old.iter().any(|f| f.name == g.name))
-            .collect();
+        // The same names in the same order (the usual case): none removed
+        // or added.
+        let same_names =
+            old.len() == new.len() && old.iter().zip(new).all(|(f, g)| f.name == g.name);
+        let (removed, added): (Vec<&abi_descriptor::Field>, Vec<&abi_descriptor::Field>) =
+            if same_names {
+                (Vec::new(), Vec::new())
+            } else {
+                (
+                    old.iter()
+                        .filter(|f| !new.iter().any(|g| g.name == f.name))
+                        .collect(),
+                    new.iter()
+                        .filter(|g| !old.iter().any(|f| f.name == g.name))
+                        .collect(),
+                )
+            };
         let mut renamed = HashSet::new();
         for f in &removed {
-            let fp = format!("{path} field `{}`", f.name);
+            let fp = Path::Named(path, "field", &f.name);
             // Swap detection: a field of the same type at the same offset
             // under another name is a rename in place, not a removal.
             match added
@@ -457,14 +475,14 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::FieldRenamed,
                         owner,
-                        fp,
+                        &fp,
                         format!("`{}` -> `{}` (offset {})", f.name, g.name, f.offset),
                     );
                 }
                 None => self.report(
                     RuleId::FieldRemoved,
                     owner,
-                    fp,
+                    &fp,
                     format!("removed (was at offset {})", f.offset),
                 ),
             }
@@ -473,12 +491,12 @@ impl<'a> Engine<'a> {
             let Some(g) = new.iter().find(|g| g.name == f.name) else {
                 continue;
             };
-            let fp = format!("{path} field `{}`", f.name);
+            let fp = Path::Named(path, "field", &f.name);
             if f.offset != g.offset {
                 self.report(
                     RuleId::FieldOffsetChanged,
                     owner,
-                    fp.clone(),
+                    &fp,
                     format!("offset {} -> {}", f.offset, g.offset),
                 );
             }
@@ -487,7 +505,7 @@ impl<'a> Engine<'a> {
                 self.report(
                     RuleId::MetadataChanged,
                     owner,
-                    fp,
+                    &fp,
                     format!(
                         "since {} -> {}",
                         opt_str(f.since.as_ref()),
@@ -497,7 +515,7 @@ impl<'a> Engine<'a> {
             }
         }
         for g in added.iter().filter(|g| !renamed.contains(&g.name)) {
-            let fp = format!("{path} field `{}`", g.name);
+            let fp = Path::Named(path, "field", &g.name);
             // Appended: after every old field (it may use the old tail padding).
             let appended = appendable && old.iter().all(|f| f.offset < g.offset);
             let rule = if appended {
@@ -505,7 +523,7 @@ impl<'a> Engine<'a> {
             } else {
                 RuleId::FieldAdded
             };
-            self.report(rule, owner, fp, format!("added at offset {}", g.offset));
+            self.report(rule, owner, &fp, format!("added at offset {}", g.offset));
         }
     }
 }

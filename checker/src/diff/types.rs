@@ -4,7 +4,7 @@
 use abi_descriptor::{Resolved, TypeDef, TypeKind, TypeRef};
 
 use super::flow::Flow;
-use super::{Engine, Owner};
+use super::{Engine, Owner, Path};
 use crate::rules::RuleId;
 
 /// How deeply anonymous types (pointers to pointers to ...) are followed.
@@ -61,28 +61,38 @@ impl<'a> Engine<'a> {
         o: &'a TypeRef,
         n: &'a TypeRef,
         site: Site,
-        path: &str,
+        path: &Path<'_>,
         flow: Flow,
         owner: &Owner<'a>,
     ) {
+        let same = o == n;
+        let op = o.primitive();
+        // The same primitive on both sides: nothing to compare.
+        if same && op.is_some() {
+            return;
+        }
+        let np = if same { op } else { n.primitive() };
+        let od = self.old.type_def(o.as_str());
+        let nd = self.new.type_def(n.as_str());
         // The same named type on both sides: judged where it is declared.
-        if o == n
-            && let (Some(od), Some(nd)) =
-                (self.old.type_def(o.as_str()), self.new.type_def(n.as_str()))
+        if same
+            && let (Some(od), Some(nd)) = (od, nd)
             && is_named(&od.kind)
             && is_named(&nd.kind)
         {
             return;
         }
-        match (self.old.resolve(o), self.new.resolve(n)) {
+        // What each side names, from the entries just looked up unless an
+        // alias must be followed.
+        let resolve = |ix: &abi_descriptor::Index<'a>, r, p, d: Option<&'a TypeDef>| match (p, d) {
+            (Some(p), _) => Resolved::Primitive(p),
+            (None, Some(d)) if !matches!(d.kind, TypeKind::Alias(_)) => Resolved::Def(d),
+            _ => ix.resolve(r),
+        };
+        match (resolve(&self.old, o, op, od), resolve(&self.new, n, np, nd)) {
             (Resolved::Primitive(a), Resolved::Primitive(b)) => {
                 if a != b {
-                    self.report(
-                        site.rule(),
-                        owner,
-                        path.to_owned(),
-                        format!("`{a}` -> `{b}`"),
-                    );
+                    self.report(site.rule(), owner, path, format!("`{a}` -> `{b}`"));
                 }
             }
             (Resolved::Def(a), Resolved::Def(b)) if is_named(&a.kind) || is_named(&b.kind) => {
@@ -93,14 +103,14 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::TypeRenamed,
                         owner,
-                        path.to_owned(),
+                        path,
                         format!("`{}` -> `{}`", a.id, b.id),
                     );
                 } else {
                     self.report(
                         site.rule(),
                         owner,
-                        path.to_owned(),
+                        path,
                         format!("`{}` -> `{}`", a.id, b.id),
                     );
                 }
@@ -117,7 +127,7 @@ impl<'a> Engine<'a> {
                 self.report(
                     site.rule(),
                     owner,
-                    path.to_owned(),
+                    path,
                     format!("`{}` -> `{}`", name(a), name(b)),
                 );
             }
@@ -150,7 +160,7 @@ impl<'a> Engine<'a> {
         a: &'a TypeDef,
         b: &'a TypeDef,
         site: Site,
-        path: &str,
+        path: &Path<'_>,
         flow: Flow,
         owner: &Owner<'a>,
     ) {
@@ -158,11 +168,12 @@ impl<'a> Engine<'a> {
         // callbacks or pointers to pointers): a pair already being compared
         // further up is not compared again, and nesting is bounded.
         let key = (a.id.as_str(), b.id.as_str(), flow);
-        if self.active.len() >= MAX_ANONYMOUS_DEPTH || !self.active.insert(key) {
+        if self.active.len() >= MAX_ANONYMOUS_DEPTH || self.active.contains(&key) {
             return;
         }
+        self.active.push(key);
         self.anonymous_kinds(a, b, site, path, flow, owner);
-        self.active.remove(&key);
+        self.active.pop();
     }
 
     pub(super) fn anonymous_kinds(
@@ -170,7 +181,7 @@ impl<'a> Engine<'a> {
         a: &'a TypeDef,
         b: &'a TypeDef,
         site: Site,
-        path: &str,
+        path: &Path<'_>,
         flow: Flow,
         owner: &Owner<'a>,
     ) {
@@ -183,7 +194,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         RuleId::ArrayLengthChanged,
                         owner,
-                        path.to_owned(),
+                        path,
                         format!("{} -> {} elements", x.len, y.len),
                     );
                 }
@@ -191,7 +202,7 @@ impl<'a> Engine<'a> {
                     &x.element,
                     &y.element,
                     site,
-                    &format!("{path} element"),
+                    &Path::Part(path, "element"),
                     flow,
                     owner,
                 );
@@ -203,7 +214,7 @@ impl<'a> Engine<'a> {
             _ => self.report(
                 site.rule(),
                 owner,
-                path.to_owned(),
+                path,
                 format!(
                     "{} `{}` -> {} `{}`",
                     a.kind.as_str(),

@@ -5,14 +5,14 @@ use abi_descriptor::{CodeTable, Function, WireKind, WireRef, WireTypeDef};
 
 use super::flow::{Flow, Reach};
 use super::items::param_position;
-use super::{Engine, Owner, opt_str, spelling};
+use super::{Engine, Owner, Path, opt_str, spelling};
 use crate::rules::RuleId;
 
 impl<'a> Engine<'a> {
     pub(super) fn wire_call(
         &mut self,
         owner: &Owner<'a>,
-        path: &str,
+        path: &Path<'_>,
         o: &'a Function,
         n: &'a Function,
     ) {
@@ -25,12 +25,7 @@ impl<'a> Engine<'a> {
                 } else {
                     "now exchanges encoded messages"
                 };
-                self.report(
-                    RuleId::WireContractChanged,
-                    owner,
-                    path.to_owned(),
-                    detail.to_owned(),
-                );
+                self.report(RuleId::WireContractChanged, owner, path, detail.to_owned());
                 return;
             }
         };
@@ -38,7 +33,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::WireEncodingChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!("{} -> {}", spelling(&ow.encoding), spelling(&nw.encoding)),
             );
         }
@@ -62,7 +57,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::WireContractChanged,
                 owner,
-                path.to_owned(),
+                path,
                 format!(
                     "{role} {} -> {}",
                     opt_str(a.as_deref()),
@@ -70,28 +65,28 @@ impl<'a> Engine<'a> {
                 ),
             );
         }
-        let messages: [(&str, &'a Option<WireRef>, &'a Option<WireRef>); 3] = [
+        let messages: [(&'static str, &'a Option<WireRef>, &'a Option<WireRef>); 3] = [
             ("request", &ow.request, &nw.request),
             ("reply", &ow.reply, &nw.reply),
             ("error", &ow.error, &nw.error),
         ];
         for (role, a, b) in messages {
-            let mp = format!("{path} {role}");
+            let mp = Path::Part(path, role);
             match (a, b) {
                 (Some(a), Some(b)) => self.wire_use(a, b, RuleId::WireContractChanged, &mp, owner),
                 (None, None) => {}
                 (a, b) => self.report(
                     RuleId::WireContractChanged,
                     owner,
-                    mp,
+                    &mp,
                     format!("{} -> {}", opt_str(a.as_ref()), opt_str(b.as_ref())),
                 ),
             }
         }
         for ev in &ow.events {
-            let ep = format!("{path} event `{}`", ev.name);
+            let ep = Path::Named(path, "event", &ev.name);
             match nw.events.iter().find(|e| e.name == ev.name) {
-                None => self.report(RuleId::WireEventRemoved, owner, ep, "removed".to_owned()),
+                None => self.report(RuleId::WireEventRemoved, owner, &ep, "removed".to_owned()),
                 Some(ne) => {
                     self.wire_use(
                         &ev.payload,
@@ -117,7 +112,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::WireEventAdded,
                 owner,
-                format!("{path} event `{}`", ne.name),
+                &Path::Named(path, "event", &ne.name),
                 "added".to_owned(),
             );
         }
@@ -130,21 +125,16 @@ impl<'a> Engine<'a> {
         o: &'a WireRef,
         n: &'a WireRef,
         rule: RuleId,
-        path: &str,
+        path: &Path<'_>,
         owner: &Owner<'a>,
     ) {
         if o == n {
             return;
         }
         if self.wire_equivalent(o, n, 0) {
-            self.report(
-                RuleId::TypeRenamed,
-                owner,
-                path.to_owned(),
-                format!("`{o}` -> `{n}`"),
-            );
+            self.report(RuleId::TypeRenamed, owner, path, format!("`{o}` -> `{n}`"));
         } else {
-            self.report(rule, owner, path.to_owned(), format!("`{o}` -> `{n}`"));
+            self.report(rule, owner, path, format!("`{o}` -> `{n}`"));
         }
     }
 
@@ -201,7 +191,7 @@ impl<'a> Engine<'a> {
 
     pub(super) fn wire_named(&mut self, o: &'a WireTypeDef, n: &'a WireTypeDef, flow: Flow) {
         let owner = Owner::Wire(&o.id);
-        let path = format!("wire {} `{}`", o.kind.as_str(), o.id);
+        let path = Path::Wire(o.kind.as_str(), &o.id);
         self.metadata(
             &owner,
             &path,
@@ -212,7 +202,7 @@ impl<'a> Engine<'a> {
         match (&o.kind, &n.kind) {
             (WireKind::Record(x), WireKind::Record(y)) => {
                 for f in &x.fields {
-                    let fp = format!("{path} field `{}`", f.name);
+                    let fp = Path::Named(&path, "field", &f.name);
                     let Some(g) = y.fields.iter().find(|g| g.name == f.name) else {
                         let breaks = flow.out_of_library && !f.optional;
                         let rule = if breaks {
@@ -220,7 +210,7 @@ impl<'a> Engine<'a> {
                         } else {
                             RuleId::WireFieldDropped
                         };
-                        self.report(rule, &owner, fp, "removed".to_owned());
+                        self.report(rule, &owner, &fp, "removed".to_owned());
                         continue;
                     };
                     self.wire_use(&f.ty, &g.ty, field_rule, &fp, &owner);
@@ -239,7 +229,7 @@ impl<'a> Engine<'a> {
                         self.report(
                             rule,
                             &owner,
-                            fp.clone(),
+                            &fp,
                             format!("{} -> {}", s(f.optional), s(g.optional)),
                         );
                     }
@@ -247,7 +237,7 @@ impl<'a> Engine<'a> {
                         self.report(
                             RuleId::MetadataChanged,
                             &owner,
-                            fp,
+                            &fp,
                             format!(
                                 "since {} -> {}",
                                 opt_str(f.since.as_ref()),
@@ -261,43 +251,55 @@ impl<'a> Engine<'a> {
                     .iter()
                     .filter(|g| !x.fields.iter().any(|f| f.name == g.name))
                 {
-                    let fp = format!("{path} field `{}`", g.name);
+                    let fp = Path::Named(&path, "field", &g.name);
                     let rule = if !g.optional && flow.into_library {
                         RuleId::WireRequiredFieldAdded
                     } else {
                         RuleId::WireFieldAdded
                     };
                     let what = if g.optional { "optional" } else { "required" };
-                    self.report(rule, &owner, fp, format!("added ({what}, `{}`)", g.ty));
+                    self.report(rule, &owner, &fp, format!("added ({what}, `{}`)", g.ty));
                 }
             }
             (WireKind::List(x), WireKind::List(y)) => self.wire_use(
                 &x.element,
                 &y.element,
                 field_rule,
-                &format!("{path} element"),
+                &Path::Part(&path, "element"),
                 &owner,
             ),
             (WireKind::Option(x), WireKind::Option(y)) => self.wire_use(
                 &x.some,
                 &y.some,
                 field_rule,
-                &format!("{path} value"),
+                &Path::Part(&path, "value"),
                 &owner,
             ),
             (WireKind::Map(x), WireKind::Map(y)) => {
-                self.wire_use(&x.key, &y.key, field_rule, &format!("{path} key"), &owner);
+                self.wire_use(
+                    &x.key,
+                    &y.key,
+                    field_rule,
+                    &Path::Part(&path, "key"),
+                    &owner,
+                );
                 self.wire_use(
                     &x.value,
                     &y.value,
                     field_rule,
-                    &format!("{path} value"),
+                    &Path::Part(&path, "value"),
                     &owner,
                 );
             }
             (WireKind::Result(x), WireKind::Result(y)) => {
-                self.wire_use(&x.ok, &y.ok, field_rule, &format!("{path} ok"), &owner);
-                self.wire_use(&x.err, &y.err, field_rule, &format!("{path} err"), &owner);
+                self.wire_use(&x.ok, &y.ok, field_rule, &Path::Part(&path, "ok"), &owner);
+                self.wire_use(
+                    &x.err,
+                    &y.err,
+                    field_rule,
+                    &Path::Part(&path, "err"),
+                    &owner,
+                );
             }
             (WireKind::Alias(x), WireKind::Alias(y)) => {
                 self.wire_use(&x.target, &y.target, field_rule, &path, &owner)
@@ -312,7 +314,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         rule,
                         &owner,
-                        format!("{path} value `{v}`"),
+                        &Path::Named(&path, "value", v),
                         "removed".to_owned(),
                     );
                 }
@@ -325,7 +327,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         rule,
                         &owner,
-                        format!("{path} value `{v}`"),
+                        &Path::Named(&path, "value", v),
                         "added".to_owned(),
                     );
                 }
@@ -338,7 +340,7 @@ impl<'a> Engine<'a> {
                     self.report(
                         rule,
                         &owner,
-                        path.clone(),
+                        &path,
                         format!("exhaustive {} -> {}", x.exhaustive, y.exhaustive),
                     );
                 }
@@ -346,7 +348,7 @@ impl<'a> Engine<'a> {
             _ => self.report(
                 RuleId::WireTypeKindChanged,
                 &owner,
-                path.clone(),
+                &path,
                 format!("{} -> {}", o.kind.as_str(), n.kind.as_str()),
             ),
         }
@@ -371,14 +373,14 @@ impl<'a> Engine<'a> {
 
     pub(super) fn codes(&mut self, o: &'a CodeTable, n: &'a CodeTable) {
         let owner = Owner::Codes(&o.id);
-        let path = format!("code table `{}`", o.id);
+        let path = Path::Entry("code table", &o.id);
         for c in &o.codes {
-            let cp = format!("{path} code `{}`", c.name);
+            let cp = Path::Named(&path, "code", &c.name);
             match n.codes.iter().find(|d| d.name == c.name) {
                 None => self.report(
                     RuleId::ReturnCodeRemoved,
                     &owner,
-                    cp,
+                    &cp,
                     format!("removed (value {})", c.value),
                 ),
                 Some(d) => {
@@ -386,7 +388,7 @@ impl<'a> Engine<'a> {
                         self.report(
                             RuleId::ReturnCodeRemoved,
                             &owner,
-                            cp.clone(),
+                            &cp,
                             format!("value {} -> {}", c.value, d.value),
                         );
                     }
@@ -395,7 +397,7 @@ impl<'a> Engine<'a> {
                         self.report(
                             RuleId::ReturnCodeFinalityChanged,
                             &owner,
-                            cp,
+                            &cp,
                             format!("{} -> {}", s(c.is_final), s(d.is_final)),
                         );
                     }
@@ -410,7 +412,7 @@ impl<'a> Engine<'a> {
             self.report(
                 RuleId::ReturnCodeAdded,
                 &owner,
-                format!("{path} code `{}`", d.name),
+                &Path::Named(&path, "code", &d.name),
                 format!("added (value {})", d.value),
             );
         }

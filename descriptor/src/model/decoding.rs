@@ -55,7 +55,7 @@ impl<'de> Deserialize<'de> for TypeDef {
         let entry = deserializer.deserialize_map(EntryVisitor::<TypePartial>(PhantomData))?;
         Ok(TypeDef {
             id: entry.id,
-            since: entry.since,
+            since: entry.since.map(Box::new),
             deprecated: entry.deprecated.map(Box::new),
             kind: entry.kind,
         })
@@ -67,7 +67,7 @@ impl<'de> Deserialize<'de> for WireTypeDef {
         let entry = deserializer.deserialize_map(EntryVisitor::<WirePartial>(PhantomData))?;
         Ok(WireTypeDef {
             id: entry.id,
-            since: entry.since,
+            since: entry.since.map(Box::new),
             deprecated: entry.deprecated.map(Box::new),
             kind: entry.kind,
         })
@@ -304,44 +304,49 @@ impl FieldValue for bool {
 }
 
 /// Text: a string, or bytes that are UTF-8 (as for `String`).
-struct TextVisitor<'a>(Place<'a>);
+/// Text for a field: a `String`, or a [`TypeRef`], which keeps no copy of a
+/// primitive's name.
+struct TextVisitor<'a, T>(Place<'a>, PhantomData<T>);
 
-impl Visitor<'_> for TextVisitor<'_> {
-    type Value = String;
+impl<T: for<'s> From<&'s str> + From<String>> Visitor<'_> for TextVisitor<'_, T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a string for {}", self.0)
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(T::from(v))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-        Ok(v)
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        Ok(T::from(v))
     }
 
-    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<String, E> {
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<T, E> {
         match std::str::from_utf8(v) {
-            Ok(s) => Ok(s.to_owned()),
+            Ok(s) => Ok(T::from(s)),
             Err(_) => Err(E::invalid_value(Unexpected::Bytes(v), &self)),
         }
     }
 
-    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<String, E> {
-        String::from_utf8(v).map_err(|e| E::invalid_value(Unexpected::Bytes(e.as_bytes()), &self))
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<T, E> {
+        String::from_utf8(v)
+            .map(T::from)
+            .map_err(|e| E::invalid_value(Unexpected::Bytes(e.as_bytes()), &self))
     }
 }
 
 impl FieldValue for TypeRef {
     fn decode<'de, D: Deserializer<'de>>(d: D, at: Place<'_>) -> Result<Self, D::Error> {
-        d.deserialize_any(TextVisitor(at)).map(TypeRef)
+        d.deserialize_any(TextVisitor(at, PhantomData))
     }
 }
 
 impl FieldValue for WireRef {
     fn decode<'de, D: Deserializer<'de>>(d: D, at: Place<'_>) -> Result<Self, D::Error> {
-        d.deserialize_any(TextVisitor(at)).map(WireRef)
+        d.deserialize_any(TextVisitor::<String>(at, PhantomData))
+            .map(WireRef)
     }
 }
 
