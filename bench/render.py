@@ -435,11 +435,12 @@ package `abigail-tools`), `abi-dumper` and `abi-compliance-checker`.
 
 {machine_section(m)}
 
-The machine is shared: other builds ran on its {m['nproc']} CPUs during the
-run, so times carry noise; repeated runs of the same command differ by up to
-a half, in two modes (with and without a busy neighbour). Each tool's time is
-the median of several runs, with the fastest run and the CPU time (user +
-system, of the process and its children) next to it.
+The machine is shared, so times carry noise; repeated runs of the same command differ by up to a half, in
+two modes (with and without a busy neighbour). Each tool's time is the
+median of several runs, with the fastest run and the CPU time (user +
+system, of the process and its children) next to it. On each pair the runs
+of `abi-check` and `abidiff` alternate, spread over the same stretch of
+time, so that a change of mode hits both alike.
 
 ## Workload
 

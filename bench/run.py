@@ -74,25 +74,47 @@ def measure(cmd, out_path, repeat, cwd=None, timeout=None):
 
     The exit code must not vary between runs.
     """
-    runs = []
-    for _ in range(repeat):
-        r = run_once(cmd, out_path, cwd=cwd, timeout=timeout)
-        if r is None:
-            return {"timeout": timeout}
-        runs.append(r)
-    codes = {r[3] for r in runs}
-    if len(codes) != 1:
-        raise RuntimeError(f"`{' '.join(cmd)}` exited with {sorted(codes)} across runs")
-    return {
-        "seconds": statistics.median(r[0] for r in runs),
-        "seconds_min": min(r[0] for r in runs),
-        "seconds_all": [round(r[0], 6) for r in runs],
-        "cpu_seconds": statistics.median(r[1] for r in runs),
-        "cpu_seconds_all": [round(r[1], 6) for r in runs],
-        "peak_kib": max(r[2] for r in runs),
-        "exit": runs[0][3],
-        "runs": len(runs),
-    }
+    return measure_together([(cmd, out_path, repeat)], cwd=cwd, timeout=timeout)[0]
+
+
+def measure_together(jobs, cwd=None, timeout=None):
+    """`measure` for several commands, `jobs` of (cmd, out_path, repeat),
+    whose runs alternate: each command's runs are spread evenly over the
+    same rounds, so that a change in the machine's load (it is shared) hits
+    every command alike and their ratio stays fair.
+    """
+    rounds = max(repeat for _, _, repeat in jobs)
+    runs = [[] for _ in jobs]
+    timed_out = [False] * len(jobs)
+    for i in range(rounds):
+        for j, (cmd, out_path, repeat) in enumerate(jobs):
+            # Job j runs in the rounds where its share of runs steps up.
+            if timed_out[j] or (i + 1) * repeat // rounds == i * repeat // rounds:
+                continue
+            r = run_once(cmd, out_path, cwd=cwd, timeout=timeout)
+            if r is None:
+                timed_out[j] = True
+            else:
+                runs[j].append(r)
+    results = []
+    for (cmd, _, _), job_runs, out in zip(jobs, runs, timed_out):
+        if out:
+            results.append({"timeout": timeout})
+            continue
+        codes = {r[3] for r in job_runs}
+        if len(codes) != 1:
+            raise RuntimeError(f"`{' '.join(cmd)}` exited with {sorted(codes)} across runs")
+        results.append({
+            "seconds": statistics.median(r[0] for r in job_runs),
+            "seconds_min": min(r[0] for r in job_runs),
+            "seconds_all": [round(r[0], 6) for r in job_runs],
+            "cpu_seconds": statistics.median(r[1] for r in job_runs),
+            "cpu_seconds_all": [round(r[1], 6) for r in job_runs],
+            "peak_kib": max(r[2] for r in job_runs),
+            "exit": job_runs[0][3],
+            "runs": len(job_runs),
+        })
+    return results
 
 
 # ------------------------------------------------------------------ machine
@@ -261,11 +283,20 @@ def bench_size(args, n, abi_only):
     for pair in pairs:
         new = os.path.join(ndir, pair)
         res = {}
-        # abi-check: the libraries with the embedded descriptor.
+        # abi-check on the libraries with the embedded descriptor, abidiff on
+        # those built with -g: their runs alternate.
         repeat = args.repeat_abi_check if n <= 10_000 else max(3, args.repeat_abi_check // 3)
-        r = measure([args.abi_check, os.path.join(base, "libsynth.so"),
-                     os.path.join(new, "libsynth.so"), "--color", "never"],
-                    os.path.join(ndir, f"abi-check-{pair}.txt"), repeat, cwd=ndir)
+        jobs = [([args.abi_check, os.path.join(base, "libsynth.so"),
+                  os.path.join(new, "libsynth.so"), "--color", "never"],
+                 os.path.join(ndir, f"abi-check-{pair}.txt"), repeat)]
+        if not abi_only:
+            jobs.append((["abidiff", os.path.join(base, "libsynth-g.so"),
+                          os.path.join(new, "libsynth-g.so")],
+                         os.path.join(ndir, f"abidiff-{pair}.txt"), args.repeat_abidiff))
+        measured = measure_together(jobs, cwd=ndir, timeout=args.timeout)
+        r = measured[0]
+        if "timeout" in r:
+            raise RuntimeError(f"abi-check timed out on N={n} {pair}")
         report_path = os.path.join(ndir, f"abi-check-{pair}.json")
         with open(report_path, "wb") as f:
             subprocess.run([args.abi_check, os.path.join(base, "libsynth.so"),
@@ -282,11 +313,7 @@ def bench_size(args, n, abi_only):
         log(f"N = {n} {pair}: abi-check {r['seconds'] * 1000:.1f} ms, "
             f"{r['peak_kib'] / 1024:.1f} MiB, exit {r['exit']}")
         if not abi_only:
-            r = measure(["abidiff", os.path.join(base, "libsynth-g.so"),
-                         os.path.join(new, "libsynth-g.so")],
-                        os.path.join(ndir, f"abidiff-{pair}.txt"),
-                        args.repeat_abidiff,
-                        cwd=ndir, timeout=args.timeout)
+            r = measured[1]
             if "timeout" not in r:
                 with open(os.path.join(ndir, f"abidiff-{pair}.txt"), errors="replace") as f:
                     text = f.read()

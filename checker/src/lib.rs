@@ -55,7 +55,7 @@ pub use listing::listing;
 pub use read::{
     BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, Export, ExportKind, FileForm,
     LibraryFile, Location, MACHO_SECTION, PE_SECTION, Probe, ReadError, decode, probe_library,
-    read_blob, read_descriptor, read_library, read_source,
+    read_blob, read_descriptor, read_descriptor_pair, read_library, read_source,
 };
 pub use render::{RenderOptions, ReportFormat};
 pub use report::{Finding, Report, Side, Summary, VersionChange};
@@ -115,9 +115,12 @@ pub fn compare_with(
         >= PARALLEL_FROM;
     let ((findings, unused), fingerprints) = if large {
         std::thread::scope(|s| {
-            let fingerprints = s.spawn(fingerprints);
+            // Where no thread can be started, the work is done in turn.
+            let Ok(thread) = std::thread::Builder::new().spawn_scoped(s, fingerprints) else {
+                return (judge(old, new, config), fingerprints());
+            };
             let judged = judge(old, new, config);
-            let fingerprints = fingerprints
+            let fingerprints = thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (judged, fingerprints)

@@ -302,10 +302,59 @@ pub fn read_descriptor(path: &Path) -> Result<Descriptor, ReadError> {
 /// the blob: the exact bytes embedded in a library or held in a `.abi`
 /// file, or the canonical blob for bare CBOR and JSON.
 pub fn read_source(path: &Path) -> Result<(Descriptor, FileForm, Vec<u8>), ReadError> {
-    let (descriptor, form, blob) = match open(path)? {
+    let (descriptor, form, blob) = read_unvalidated(path)?;
+    validated(path, descriptor).map(|d| (d, form, blob))
+}
+
+/// Reads the descriptors of `old` and `new` as two calls of
+/// [`read_descriptor`] do, with the same results and errors, but validates
+/// `old` on a second thread while `new` is decoded.
+pub fn read_descriptor_pair(
+    old: &Path,
+    new: &Path,
+) -> (Result<Descriptor, ReadError>, Result<Descriptor, ReadError>) {
+    let old_descriptor = match read_unvalidated(old) {
+        Ok((descriptor, _, _)) => descriptor,
+        Err(e) => return (Err(e), read_descriptor(new)),
+    };
+    let (checked, new_read) = std::thread::scope(|s| {
+        let descriptor = &old_descriptor;
+        match std::thread::Builder::new().spawn_scoped(s, move || descriptor.validate()) {
+            Ok(thread) => {
+                let new_read = read_unvalidated(new);
+                let checked = thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (checked, new_read)
+            }
+            // Where no thread can be started, one after the other.
+            Err(_) => (descriptor.validate(), read_unvalidated(new)),
+        }
+    });
+    let old_result = invalid(old, checked).map(|()| old_descriptor);
+    let new_result = new_read.and_then(|(d, _, _)| validated(new, d));
+    (old_result, new_result)
+}
+
+/// `descriptor`, read from `path`, if it is valid.
+fn validated(path: &Path, descriptor: Descriptor) -> Result<Descriptor, ReadError> {
+    invalid(path, descriptor.validate()).map(|()| descriptor)
+}
+
+/// The error for a descriptor read from `path` that failed validation.
+fn invalid(path: &Path, checked: Result<(), ValidationErrors>) -> Result<(), ReadError> {
+    checked.map_err(|source| ReadError::Invalid {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// [`read_source`] without the validation.
+fn read_unvalidated(path: &Path) -> Result<(Descriptor, FileForm, Vec<u8>), ReadError> {
+    Ok(match open(path)? {
         Opened::Library(lib) => {
-            let descriptor = lib.descriptor()?;
-            return Ok((descriptor, FileForm::Library, lib.blob));
+            let descriptor = decode_embedded(&lib.path, &lib.blob, &lib.location)?;
+            (descriptor, FileForm::Library, lib.blob)
         }
         Opened::Bytes(bytes) => {
             let (descriptor, form) = decode(path, &bytes)?;
@@ -318,12 +367,7 @@ pub fn read_source(path: &Path) -> Result<(Descriptor, FileForm, Vec<u8>), ReadE
             };
             (descriptor, form, blob)
         }
-    };
-    descriptor.validate().map_err(|source| ReadError::Invalid {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok((descriptor, form, blob))
+    })
 }
 
 /// Reads the blob of `path`: the exact bytes embedded in a library or held

@@ -383,3 +383,37 @@ fn a_truncated_elf_header_is_a_read_error_naming_the_format() {
         format!("`{}` is not a readable ELF file", path.display())
     );
 }
+
+/// Reading two descriptors at once gives what two reads give, in every
+/// combination of a valid, an invalid and an unreadable file.
+#[test]
+fn a_pair_reads_as_two_reads() {
+    let valid = write_temp("pair-valid.json", example().to_json().unwrap().as_bytes());
+    let mut broken = example();
+    broken.functions[0].params[0].ty = "NoSuchType".into();
+    let invalid = write_temp("pair-invalid.json", broken.to_json().unwrap().as_bytes());
+    let garbage = write_temp("pair-garbage.abi", b"\x89ABI\r\n\x1a\nnot a blob");
+    let missing = valid.with_file_name("pair-missing.json");
+    let files = [&valid, &invalid, &garbage, &missing];
+    let outcome = |r: Result<Descriptor, ReadError>| match r {
+        Ok(d) => format!("ok {}", d.functions.len()),
+        Err(e) => format!("error: {e}"),
+    };
+    for old in files {
+        for new in files {
+            let (a, b) = abi_check::read_descriptor_pair(old, new);
+            assert_eq!(
+                outcome(a),
+                outcome(read_descriptor(old)),
+                "{}",
+                old.display()
+            );
+            assert_eq!(
+                outcome(b),
+                outcome(read_descriptor(new)),
+                "{}",
+                new.display()
+            );
+        }
+    }
+}

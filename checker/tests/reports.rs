@@ -954,3 +954,63 @@ fn a_terminal_gets_colour_unless_no_color_is_set() {
     assert!(plain.contains("error[constant_value_changed]"), "{plain:?}");
     assert!(!plain.contains('\x1b'), "{plain:?}");
 }
+
+/// `d` with every function repeated `copies` times under new symbols.
+fn enlarged(d: &Descriptor, copies: usize) -> Descriptor {
+    let mut big = d.clone();
+    big.functions = (0..copies)
+        .flat_map(|i| {
+            d.functions.iter().map(move |f| {
+                let mut f = f.clone();
+                f.symbol = format!("{}_{i}", f.symbol);
+                f
+            })
+        })
+        .collect();
+    big
+}
+
+/// Large descriptors get their report's fingerprints from a second
+/// thread: the same fingerprints, and the same findings as in turn.
+#[test]
+fn large_descriptors_report_the_same_fingerprints_and_findings() {
+    let (v1, v2) = (example(V1), example(V2));
+    let copies = 2000 / v1.functions.len() + 1;
+    let (old, new) = (enlarged(&v1, copies), enlarged(&v2, copies));
+    assert!(old.functions.len() + new.functions.len() >= 4000);
+    let report = compare(&old, &new).unwrap();
+    assert_eq!(report.old.fingerprint, old.fingerprint().unwrap());
+    assert_eq!(report.new.fingerprint, new.fingerprint().unwrap());
+    // Each finding of the small pair about a function is made for every
+    // copy of it.
+    let found: Vec<(String, String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.to_string(), f.path.clone(), f.detail.clone()))
+        .collect();
+    let small = compare(&v1, &v2).unwrap();
+    let mut about_functions = 0;
+    for f in &small.findings {
+        let Some(symbol) = v1
+            .functions
+            .iter()
+            .map(|g| format!("function `{}`", g.symbol))
+            .find(|p| f.path.starts_with(p.as_str()))
+        else {
+            continue;
+        };
+        about_functions += 1;
+        for i in 0..copies {
+            let copy = format!("{}_{i}`", symbol.trim_end_matches('`'));
+            let path = f.path.replacen(&symbol, &copy, 1);
+            assert!(
+                found.contains(&(f.rule.to_string(), path.clone(), f.detail.clone())),
+                "{} {path}: {}",
+                f.rule,
+                f.detail
+            );
+        }
+    }
+    assert!(about_functions > 0, "the example changes some function");
+    assert_eq!(report.compatible, compare(&v1, &v2).unwrap().compatible);
+}

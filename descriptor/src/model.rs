@@ -159,11 +159,17 @@ pub struct Deprecation {
 
 /// A reference to a C-level type: a [`Primitive`] name or the id of an entry
 /// in [`Descriptor::types`].
-// A primitive's name is not allocated: most references in a descriptor name
-// one.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
-#[schemars(transparent)]
-pub struct TypeRef(Cow<'static, str>);
+#[derive(Clone)]
+pub struct TypeRef(RefName);
+
+/// What a [`TypeRef`] holds: a primitive (its name is not allocated, and
+/// [`TypeRef::primitive`] needs no parsing: most references in a
+/// descriptor name one), or any other name, never a primitive's.
+#[derive(Clone, Debug)]
+enum RefName {
+    Primitive(Primitive),
+    Named(String),
+}
 
 impl TypeRef {
     /// A reference to `id`.
@@ -171,18 +177,70 @@ impl TypeRef {
         let id = id.into();
         match id.parse::<Primitive>() {
             Ok(p) => Self::from(p),
-            Err(_) => Self(Cow::Owned(id)),
+            Err(_) => Self(RefName::Named(id)),
         }
     }
 
     /// The referenced id or primitive name.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            RefName::Primitive(p) => p.as_str(),
+            RefName::Named(id) => id,
+        }
     }
 
     /// The primitive this names, if it names one.
     pub fn primitive(&self) -> Option<Primitive> {
-        self.0.parse().ok()
+        match self.0 {
+            RefName::Primitive(p) => Some(p),
+            RefName::Named(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for TypeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TypeRef").field(&self.as_str()).finish()
+    }
+}
+
+// Compared, ordered and hashed as the names they hold.
+impl PartialEq for TypeRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for TypeRef {}
+
+impl PartialOrd for TypeRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TypeRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for TypeRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl JsonSchema for TypeRef {
+    fn schema_name() -> Cow<'static, str> {
+        "TypeRef".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A reference to a C-level type: a [`Primitive`] name or the id of an entry\nin [`Descriptor::types`].",
+            "type": "string"
+        })
     }
 }
 
@@ -194,7 +252,7 @@ impl Default for TypeRef {
 
 impl From<Primitive> for TypeRef {
     fn from(p: Primitive) -> Self {
-        Self(Cow::Borrowed(p.as_str()))
+        Self(RefName::Primitive(p))
     }
 }
 
@@ -202,7 +260,7 @@ impl From<&str> for TypeRef {
     fn from(s: &str) -> Self {
         match s.parse::<Primitive>() {
             Ok(p) => Self::from(p),
-            Err(_) => Self(Cow::Owned(s.to_owned())),
+            Err(_) => Self(RefName::Named(s.to_owned())),
         }
     }
 }
@@ -215,13 +273,13 @@ impl From<String> for TypeRef {
 
 impl fmt::Display for TypeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl Serialize for TypeRef {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -252,7 +310,7 @@ impl<'de> Deserialize<'de> for TypeRef {
 }
 
 fn is_void(t: &TypeRef) -> bool {
-    t.0 == "void"
+    t.primitive() == Some(Primitive::Void)
 }
 
 /// A built-in type with an exact width. Referenced by name; never declared in

@@ -198,6 +198,15 @@ proptest! {
     }
 }
 
+/// `bytes` with each edit's byte written at its index.
+fn overwritten(mut bytes: Vec<u8>, edits: &[(prop::sample::Index, u8)]) -> Vec<u8> {
+    for (at, byte) in edits {
+        let i = at.index(bytes.len());
+        bytes[i] = *byte;
+    }
+    bytes
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
@@ -208,11 +217,7 @@ proptest! {
         d in descriptor(),
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
     ) {
-        let mut bytes = d.to_cbor().expect("to_cbor");
-        for (at, byte) in &edits {
-            let i = at.index(bytes.len());
-            bytes[i] = *byte;
-        }
+        let bytes = overwritten(d.to_cbor().expect("to_cbor"), &edits);
         if let Ok(decoded) = Descriptor::from_cbor(&bytes) {
             let again = decoded.to_cbor().expect("a decoded descriptor encodes");
             prop_assert_eq!(
@@ -232,11 +237,7 @@ proptest! {
         d in descriptor(),
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
     ) {
-        let mut bytes = d.to_cbor().expect("to_cbor");
-        for (at, byte) in &edits {
-            let i = at.index(bytes.len());
-            bytes[i] = *byte;
-        }
+        let bytes = overwritten(d.to_cbor().expect("to_cbor"), &edits);
         if let Ok(decoded) = Descriptor::from_cbor(&bytes) {
             let mut reference: Descriptor = ciborium::from_reader(&bytes[..])
                 .expect("ciborium decodes what the fast decoder decodes");

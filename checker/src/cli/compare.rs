@@ -99,8 +99,8 @@ impl Opts {
     /// Runs the comparison and prints the report.
     pub fn run(self) -> anyhow::Result<Outcome> {
         let config = self.options.config.load()?;
-        let old = abi_check::read_descriptor(&self.old)?;
-        let new = abi_check::read_descriptor(&self.new)?;
+        let (old, new) = abi_check::read_descriptor_pair(&self.old, &self.new);
+        let (old, new) = (old?, new?);
         let report = abi_check::compare_with(&old, &new, &config)
             .context("cannot compare the descriptors")?;
         let stdout = std::io::stdout();
