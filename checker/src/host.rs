@@ -292,9 +292,10 @@ impl HostExpectation {
         library: &Descriptor,
         narrowed: Option<&Descriptor>,
     ) -> Result<HostCheck, EncodeError> {
-        let library = library.canonical();
         // An item's fingerprint is the same in the whole descriptor and in
-        // any narrowing of it that keeps the item.
+        // any narrowing of it that keeps the item. (Fingerprints and the
+        // engine both work on canonical forms; neither copies a descriptor
+        // that already is one.)
         let theirs = library.fingerprints_of(&self.items)?;
         let fingerprints_match = self.items.iter().all(|i| {
             self.fingerprints
@@ -319,7 +320,7 @@ impl HostExpectation {
         };
         Ok(HostCheck {
             expected: self.side.clone(),
-            library: Side::of(&library, theirs.descriptor),
+            library: Side::of(library, theirs.descriptor),
             items: self.items.clone(),
             fingerprints_match,
             findings,

@@ -274,12 +274,10 @@ pub struct LibraryFile {
 impl LibraryFile {
     /// Decodes and validates the embedded descriptor.
     pub fn descriptor(&self) -> Result<Descriptor, ReadError> {
-        let descriptor = decode_embedded(&self.path, &self.blob, &self.location)?;
-        descriptor.validate().map_err(|source| ReadError::Invalid {
-            path: self.path.clone(),
-            source,
-        })?;
-        Ok(descriptor)
+        validated(
+            &self.path,
+            decode_embedded(&self.path, &self.blob, &self.location)?,
+        )
     }
 
     /// Whether the library exports `name` (a C name).

@@ -63,10 +63,16 @@ pub(crate) struct Hashed {
 /// Hashes `value` as [`sha256`] does and keeps its encoding and the spans of
 /// its tables' elements (see [`Hashed`]).
 pub(crate) fn sha256_with_spans<T: Serialize + ?Sized>(value: &T) -> Result<Hashed, Error> {
+    hashed(value, true)
+}
+
+/// `value`'s canonical CBOR, hashed; with the spans of its tables' elements
+/// when `spans` is set.
+fn hashed<T: Serialize + ?Sized>(value: &T, spans: bool) -> Result<Hashed, Error> {
     use sha2::Digest;
     let mut encoder = Encoder {
         hasher: Some(sha2::Sha256::new()),
-        spans: Some(Vec::new()),
+        spans: spans.then(Vec::new),
         ..Encoder::default()
     };
     value.serialize(&mut encoder)?;
@@ -107,17 +113,7 @@ impl Reused {
 /// were written, without assembling the sorted encoding: one copy of the
 /// encoding less than hashing [`to_vec`]'s result.
 pub(crate) fn sha256<T: Serialize + ?Sized>(value: &T) -> Result<[u8; 32], Error> {
-    use sha2::Digest;
-    let mut encoder = Encoder {
-        hasher: Some(sha2::Sha256::new()),
-        ..Encoder::default()
-    };
-    value.serialize(&mut encoder)?;
-    let mut hasher = encoder.hasher.take().unwrap_or_default();
-    if !encoder.hashed {
-        hasher.update(&encoder.out);
-    }
-    Ok(hasher.finalize().into())
+    Ok(hashed(value, false)?.digest)
 }
 
 const MAJOR_UNSIGNED: u8 = 0;

@@ -210,8 +210,9 @@ impl Descriptor {
             });
         }
         scan(bytes, limits.max_depth)?;
-        // The fast decoder first; on any error, ciborium decodes again for
-        // an error message that gives the offset.
+        // The fast decoder first. When it refuses the input, ciborium decodes
+        // it again: its error gives the offset (and whatever ciborium reads
+        // is read, as before the fast decoder).
         if let Ok(d) = cbor4ii::serde::from_slice::<Descriptor>(bytes) {
             return d.checked(limits);
         }
@@ -480,8 +481,8 @@ fn json_error_message(e: &serde_json::Error) -> String {
 /// Walks CBOR `bytes` once, without recursion or allocation beyond a stack
 /// bounded by `max_depth`, and checks: every head is well-formed, every
 /// length prefix fits in the remaining input, every text string is UTF-8,
-/// no indefinite lengths, nesting
-/// within `max_depth`, exactly one top-level item and no trailing bytes.
+/// no indefinite lengths, nesting within `max_depth`, exactly one top-level
+/// item and no trailing bytes.
 ///
 /// After this, a decoder cannot be led to allocate for more elements or bytes
 /// than the input holds.

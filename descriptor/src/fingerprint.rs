@@ -332,35 +332,38 @@ fn item_fingerprints(
     // Each item with its encoding if known. Where a symbol repeats (invalid
     // descriptors), the last entry's fingerprint stands, as when every item
     // is hashed in table order.
-    let mut chosen: Vec<(Item<'_>, Option<&[u8]>)> = Vec::new();
-    let function = |i: usize| {
-        (
+    let at = |kind: ItemKind, i: usize| match kind {
+        ItemKind::Function => (
             Item::Function(&d.functions[i]),
             encoded.map(|e| e.functions[i]),
-        )
-    };
-    match only {
-        None => chosen.extend((0..d.functions.len()).map(function)),
-        Some(list) => chosen.extend(
-            list.iter()
-                .filter(|i| i.kind == ItemKind::Function)
-                .filter_map(|i| entries(&d.functions, &i.name, |f| &f.symbol).last())
-                .map(function),
         ),
-    }
-    let wanted = |kind: ItemKind, name: &str| {
-        only.is_none_or(|list| list.iter().any(|i| i.kind == kind && i.name == name))
+        ItemKind::Variable => (
+            Item::Variable(&d.variables[i]),
+            encoded.map(|e| e.variables[i]),
+        ),
+        ItemKind::Constant => (
+            Item::Constant(&d.constants[i]),
+            encoded.map(|e| e.constants[i]),
+        ),
     };
-    for (i, v) in d.variables.iter().enumerate() {
-        if wanted(ItemKind::Variable, &v.symbol) {
-            chosen.push((Item::Variable(v), encoded.map(|e| e.variables[i])));
-        }
-    }
-    for (i, c) in d.constants.iter().enumerate() {
-        if wanted(ItemKind::Constant, &c.name) {
-            chosen.push((Item::Constant(c), encoded.map(|e| e.constants[i])));
-        }
-    }
+    let chosen: Vec<(Item<'_>, Option<&[u8]>)> = match only {
+        None => (0..d.functions.len())
+            .map(|i| at(ItemKind::Function, i))
+            .chain((0..d.variables.len()).map(|i| at(ItemKind::Variable, i)))
+            .chain((0..d.constants.len()).map(|i| at(ItemKind::Constant, i)))
+            .collect(),
+        Some(list) => list
+            .iter()
+            .filter_map(|item| {
+                let found = match item.kind {
+                    ItemKind::Function => entries(&d.functions, &item.name, |f| &f.symbol),
+                    ItemKind::Variable => entries(&d.variables, &item.name, |v| &v.symbol),
+                    ItemKind::Constant => entries(&d.constants, &item.name, |c| &c.name),
+                };
+                found.last().map(|i| at(item.kind, i))
+            })
+            .collect(),
+    };
 
     let graph = Graph::build(d);
     let roots: Vec<usize> = chosen
