@@ -425,11 +425,22 @@ def bench_loader(args, sizes):
         full = os.path.join(base, "expect-full.json")
         with open(full, "w") as f:
             json.dump(desc, f)
-        p = sh([exe, lib, os.path.join(base, "desc.json"), full, str(args.loader_iterations)])
+        # A host built against the previous release, which lacked the
+        # library's last function: the blobs differ, the fingerprints of
+        # every function the host uses match.
+        with open(os.path.join(base, "desc.json")) as f:
+            desc = json.load(f)
+        desc["functions"].pop()
+        matched = os.path.join(base, "expect-matched.json")
+        with open(matched, "w") as f:
+            json.dump(desc, f)
+        p = sh([exe, lib, os.path.join(base, "desc.json"), matched, full,
+                str(args.loader_iterations)])
         r = json.loads(p.stdout)
         out["sizes"][str(n)] = r
         log(f"loader N = {n}: plain {r['plain']['median_us']:.0f} us, "
-            f"fast path {r['fast']['median_us']:.0f} us, full check {r['full']['median_us']:.0f} us")
+            f"fast path {r['fast']['median_us']:.0f} us, matched {r['matched']['median_us']:.0f} us, "
+            f"full check {r['full']['median_us']:.0f} us")
     return out
 
 

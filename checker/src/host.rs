@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use abi_descriptor::{
-    BLOB_HEADER_LEN, BlobHeader, DecodeError, Descriptor, EncodeError, Fingerprint, ItemKind,
-    ItemRef, Limits, ValidationErrors,
+    BLOB_HEADER_LEN, BlobHeader, DecodeError, Descriptor, EncodeError, Fingerprint, ItemRef,
+    Limits, ValidationErrors,
 };
 use object::read::ReadCache;
 use object::{FileKind, Object, ObjectSection};
@@ -27,7 +27,7 @@ use object::{FileKind, Object, ObjectSection};
 use crate::read::{LibraryFile, ReadError, read_descriptor};
 use crate::report::{Finding, Side};
 use crate::rules::{Bump, Level, RuleId};
-use crate::verify::verify;
+use crate::verify::host_problems;
 
 /// The ELF section a host's expectations are placed in.
 pub const EXPECTATION_SECTION: &str = ".abi_expectation";
@@ -151,22 +151,9 @@ impl HostCheck {
     }
 }
 
-/// Every item of `d`, in table order.
+/// Every item of `d`, in table order: [`Descriptor::items`].
 pub fn items_of(d: &Descriptor) -> Vec<ItemRef> {
-    d.functions
-        .iter()
-        .map(|f| ItemRef::function(&f.symbol))
-        .chain(
-            d.variables
-                .iter()
-                .map(|v| ItemRef::new(ItemKind::Variable, &v.symbol)),
-        )
-        .chain(
-            d.constants
-                .iter()
-                .map(|c| ItemRef::new(ItemKind::Constant, &c.name)),
-        )
-        .collect()
+    d.items()
 }
 
 /// Checks `library` against what a host `expected`, for the items of
@@ -201,7 +188,7 @@ pub fn check_host(expected: &Descriptor, library: &Descriptor) -> Result<HostChe
 /// [`check_host`] for a library read from a file (`descriptor` is the
 /// file's own, from [`LibraryFile::descriptor`]), which also checks that the
 /// descriptor describes the file as far as the host is concerned: the checks
-/// of [`verify`] on the narrowed descriptor (the `_abi_descriptor` function,
+/// of [`verify`](crate::verify()) on the narrowed descriptor (the `_abi_descriptor` function,
 /// architecture, pointer width, byte order, and that every expected item is
 /// exported with the right kind). The SONAME is not checked: like the
 /// version, it is a matter of releases, not of what the host can call.
@@ -267,7 +254,7 @@ impl HostExpectation {
 
     /// Checks `library` as [`check_host`] does.
     pub fn check(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
-        self.judge(library, None)
+        self.judge(library)
     }
 
     /// Checks a library read from a file as [`check_host_file`] does.
@@ -276,22 +263,16 @@ impl HostExpectation {
         file: &LibraryFile,
         descriptor: &Descriptor,
     ) -> Result<HostCheck, EncodeError> {
-        let mut narrowed = descriptor.narrowed(&self.items);
-        let mut check = self.judge(descriptor, Some(&narrowed))?;
-        // The SONAME is release hygiene, like the version: a host loads a file.
-        narrowed.library.soname = None;
-        check.file_problems = verify(file, &narrowed).problems;
+        let mut check = self.judge(descriptor)?;
+        check.file_problems =
+            host_problems(file, descriptor, &descriptor.narrowed_items(&self.items));
         Ok(check)
     }
 
     /// Compares the library's fingerprints of the expected items with the
     /// host's, and when one differs, the library narrowed to those items
-    /// (`narrowed`, if it is at hand) with the expectation.
-    fn judge(
-        &self,
-        library: &Descriptor,
-        narrowed: Option<&Descriptor>,
-    ) -> Result<HostCheck, EncodeError> {
+    /// with the expectation.
+    fn judge(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
         // An item's fingerprint is the same in the whole descriptor and in
         // any narrowing of it that keeps the item. (Fingerprints and the
         // engine both work on canonical forms; neither copies a descriptor
@@ -305,16 +286,9 @@ impl HostExpectation {
         let findings = if fingerprints_match {
             Vec::new()
         } else {
-            let owned;
-            let narrowed = match narrowed {
-                Some(n) => n,
-                None => {
-                    owned = library.narrowed(&self.items);
-                    &owned
-                }
-            };
+            let narrowed = library.narrowed(&self.items);
             let (mut findings, _) =
-                crate::judge(&self.descriptor, narrowed, &crate::Config::default());
+                crate::judge(&self.descriptor, &narrowed, &crate::Config::default());
             crate::report::order(&mut findings);
             findings
         };
@@ -548,6 +522,73 @@ mod tests {
                 .iter()
                 .any(|f| f.rule == RuleId::FunctionAdded)
         );
+    }
+
+    /// A 64-bit x86 ELF file that exports `d`'s functions and variables but
+    /// `missing`, with another SONAME than `d` gives.
+    fn file_of(d: &Descriptor, missing: &[&str]) -> LibraryFile {
+        use crate::read::{Export, ExportKind, Location};
+        let export = |name: &str, kind| Export {
+            name: name.to_owned(),
+            kind,
+        };
+        let mut exports: Vec<Export> = d
+            .functions
+            .iter()
+            .map(|f| export(&f.symbol, ExportKind::Function))
+            .chain(
+                d.variables
+                    .iter()
+                    .map(|v| export(&v.symbol, ExportKind::Data)),
+            )
+            .filter(|e| !missing.contains(&e.name.as_str()))
+            .chain([export("_abi_descriptor", ExportKind::Function)])
+            .collect();
+        exports.sort_by(|a, b| a.name.cmp(&b.name));
+        LibraryFile {
+            path: PathBuf::from("libtile.so"),
+            format: crate::BinaryFormat::Elf,
+            architecture: "X86_64".into(),
+            pointer_width: 64,
+            little_endian: true,
+            soname: Some("libtile.so.9".into()),
+            exports,
+            blob: Vec::new(),
+            location: Location::Section {
+                name: ".abi_descriptor",
+                address: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn the_file_is_checked_for_the_hosts_items_only() {
+        let lib = v1();
+        let host =
+            HostExpectation::new(&lib.narrowed(&[ItemRef::function("tile_render")])).unwrap();
+        // What the host does not use is not looked for, and the SONAME is
+        // a matter of releases.
+        let file = file_of(&lib, &["tile_query", "tile_version_string"]);
+        let check = host.check_file(&file, &lib).unwrap();
+        assert!(check.file_problems.is_empty(), "{:?}", check.file_problems);
+        assert!(check.accepted());
+        let whole = crate::verify(&file, &lib).problems;
+        assert_eq!(whole.len(), 3, "{whole:?}");
+        assert!(whole.iter().any(|p| p.contains("SONAME")), "{whole:?}");
+
+        // The function that frees what the host's function hands out is
+        // used too; the file's pointer width always matters.
+        let mut file = file_of(&lib, &["tile_bytes_free"]);
+        let check = host.check_file(&file, &lib).unwrap();
+        assert_eq!(
+            check.file_problems,
+            ["function `tile_bytes_free` is described but not exported"]
+        );
+        assert!(!check.accepted());
+        file.pointer_width = 32;
+        let check = host.check_file(&file, &lib).unwrap();
+        assert_eq!(check.file_problems.len(), 2, "{:?}", check.file_problems);
+        assert!(check.file_problems[0].contains("32-bit"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Checking a built library against the descriptor it carries.
 
-use abi_descriptor::Descriptor;
+use abi_descriptor::{Descriptor, ItemKind, ItemRef};
+use foldhash::HashSet;
 
 use crate::read::{BLOB_SYMBOL, DESCRIPTOR_FUNCTION, ExportKind, LibraryFile};
 
@@ -33,7 +34,38 @@ impl Verification {
 /// Reading the descriptor already checked that it is well-formed and that its
 /// hash matches its bytes.
 pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
+    checked(lib, descriptor, None)
+}
+
+/// The problems [`verify`] finds in `descriptor` narrowed to `items` (the
+/// items it keeps, [`Descriptor::narrowed_items`]), but the SONAME's: what
+/// a host that uses those items needs of the file. The SONAME is a matter
+/// of releases, like the version: a host loads a file.
+pub(crate) fn host_problems(
+    lib: &LibraryFile,
+    descriptor: &Descriptor,
+    items: &[ItemRef],
+) -> Vec<String> {
+    checked(lib, descriptor, Some(items)).problems
+}
+
+/// [`verify`], or with `host` items [`host_problems`]: only those items'
+/// exports are checked, and neither the SONAME nor undescribed exports.
+fn checked(lib: &LibraryFile, descriptor: &Descriptor, host: Option<&[ItemRef]>) -> Verification {
     let mut v = Verification::default();
+    let release = host.is_none();
+    let kept = |kind: ItemKind| -> Option<HashSet<&str>> {
+        host.map(|items| {
+            items
+                .iter()
+                .filter(|i| i.kind == kind)
+                .map(|i| i.name.as_str())
+                .collect()
+        })
+    };
+    let (functions, variables) = (kept(ItemKind::Function), kept(ItemKind::Variable));
+    let checks =
+        |set: &Option<HashSet<&str>>, name: &str| set.as_ref().is_none_or(|s| s.contains(name));
     match lib.exports(DESCRIPTOR_FUNCTION) {
         None => v.problems.push(format!(
             "`{DESCRIPTOR_FUNCTION}` is not exported: hosts cannot read the descriptor at run time"
@@ -69,7 +101,12 @@ pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
         ));
     }
 
-    match (&descriptor.library.soname, &lib.soname) {
+    let soname = if release {
+        (descriptor.library.soname.as_ref(), lib.soname.as_ref())
+    } else {
+        (None, None)
+    };
+    match soname {
         (Some(described), Some(actual)) if described != actual => v.problems.push(format!(
             "the descriptor gives SONAME `{described}` but the file records `{actual}`"
         )),
@@ -84,7 +121,11 @@ pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
         _ => {}
     }
 
-    for f in &descriptor.functions {
+    for f in descriptor
+        .functions
+        .iter()
+        .filter(|f| checks(&functions, &f.symbol))
+    {
         match lib.exports(&f.symbol) {
             None => v.problems.push(format!(
                 "function `{}` is described but not exported",
@@ -97,7 +138,11 @@ pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
             Some(_) => {}
         }
     }
-    for var in &descriptor.variables {
+    for var in descriptor
+        .variables
+        .iter()
+        .filter(|v| checks(&variables, &v.symbol))
+    {
         match lib.exports(&var.symbol) {
             None => v.problems.push(format!(
                 "variable `{}` is described but not exported",
@@ -111,7 +156,10 @@ pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
         }
     }
 
-    let described: foldhash::HashSet<&str> = descriptor
+    if !release {
+        return v;
+    }
+    let described: HashSet<&str> = descriptor
         .functions
         .iter()
         .map(|f| f.symbol.as_str())

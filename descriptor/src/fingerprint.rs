@@ -372,7 +372,19 @@ fn item_fingerprints(
         .collect();
     let mut encoder = Reused::default();
     let node_hashes = graph.hash_nodes(&roots, encoded.map(|e| &e.nodes[..]), &mut encoder)?;
-    let target = encoder.encode(&d.target)?.to_vec();
+    // Every item's hash starts with its kind and the target: that prefix is
+    // hashed once per kind, and its state copied.
+    let target = encoder.encode(&d.target)?;
+    let prefix = |kind: ItemKind| {
+        let mut h = Sha256::new();
+        h.update(TAG_ITEM);
+        h.update(kind.as_str().as_bytes());
+        h.update([0]);
+        write_len_prefixed(&mut h, target);
+        h
+    };
+    let [function, variable, constant] =
+        [ItemKind::Function, ItemKind::Variable, ItemKind::Constant].map(prefix);
     let mut items = BTreeMap::new();
     let mut dep_hashes: Vec<&Fingerprint> = Vec::new();
     for (item, known) in chosen {
@@ -383,12 +395,12 @@ fn item_fingerprints(
         );
         dep_hashes.sort();
         dep_hashes.dedup();
-        let mut h = Sha256::new();
         let item_ref = item.item_ref();
-        h.update(TAG_ITEM);
-        h.update(item_ref.kind.as_str().as_bytes());
-        h.update([0]);
-        write_len_prefixed(&mut h, &target);
+        let mut h = match item_ref.kind {
+            ItemKind::Function => function.clone(),
+            ItemKind::Variable => variable.clone(),
+            ItemKind::Constant => constant.clone(),
+        };
         write_len_prefixed(&mut h, item.encode(known, &mut encoder)?);
         for dep in &dep_hashes {
             h.update(dep.as_bytes());

@@ -5,12 +5,17 @@
 //! - `fast`: `abi_loader::Library::open` with the library's own descriptor
 //!   as the expectation, so the library embeds exactly the expectation's
 //!   blob and the fast path applies: no decoding, no comparison;
+//! - `matched`: `abi_loader::Library::open` with the expectation of a host
+//!   built against the previous release, which lacked one of the library's
+//!   functions: the blobs differ, so the descriptor is decoded, validated and
+//!   fingerprinted, but every item the host uses has its fingerprint, and
+//!   nothing is compared;
 //! - `full`: `abi_loader::Library::open` with an expectation whose every
 //!   function differs compatibly from the library's, so the fingerprints do
 //!   not match and the whole descriptor is compared.
 //!
 //! ```text
-//! abi-loader-bench LIB FAST_EXPECTATION FULL_EXPECTATION ITERATIONS
+//! abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION FULL_EXPECTATION ITERATIONS
 //! ```
 //!
 //! Prints one JSON object: per mode, the median, mean and minimum time of an
@@ -41,18 +46,23 @@ fn expectation(path: &str) -> Expectation {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, lib, fast, full, iterations] = args.as_slice() else {
-        eprintln!("usage: abi-loader-bench LIB FAST_EXPECTATION FULL_EXPECTATION ITERATIONS");
+    let [_, lib, fast, matched, full, iterations] = args.as_slice() else {
+        eprintln!(
+            "usage: abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION FULL_EXPECTATION ITERATIONS"
+        );
         std::process::exit(2);
     };
     let lib = Path::new(lib);
     let iterations: usize = iterations.parse().expect("ITERATIONS is a number");
     let fast = expectation(fast);
+    let matched = expectation(matched);
     let full = expectation(full);
 
     // The modes interleave so that a change in machine load hits them alike.
-    let (mut plain_t, mut fast_t, mut full_t) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut plain_t, mut fast_t, mut matched_t, mut full_t) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut fast_matched = true;
+    let mut matched_matched = true;
     let mut full_matched = false;
     for i in 0..iterations + 1 {
         let start = Instant::now();
@@ -70,6 +80,13 @@ fn main() {
 
         let start = Instant::now();
         // SAFETY: as above.
+        let opened = unsafe { Library::open(lib, &matched) }.expect("the matched open accepts");
+        let matched_time = start.elapsed();
+        matched_matched &= opened.report().fingerprints_match && !opened.identical();
+        drop(opened);
+
+        let start = Instant::now();
+        // SAFETY: as above.
         let opened = unsafe { Library::open(lib, &full) }.expect("the full-check open accepts");
         let full_time = start.elapsed();
         full_matched |= opened.report().fingerprints_match || opened.identical();
@@ -79,15 +96,19 @@ fn main() {
         if i > 0 {
             plain_t.push(plain_time);
             fast_t.push(fast_time);
+            matched_t.push(matched_time);
             full_t.push(full_time);
         }
     }
     let out = json!({
         "plain": stats(plain_t),
         "fast": stats(fast_t),
+        "matched": stats(matched_t),
         "full": stats(full_t),
-        // The fast path must not compare, the full check must.
+        // The fast path must not decode, the full check must compare.
         "fast_path_taken": fast_matched,
+        // The matched open must decode, and compare nothing.
+        "matched_taken": matched_matched,
         "full_check_taken": !full_matched,
     });
     println!("{out}");
