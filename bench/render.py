@@ -72,6 +72,11 @@ def met(ok):
     return "**met**" if ok else "**missed**"
 
 
+def signed_pct(x):
+    """A relative change as `+12 %` or `−3 %`."""
+    return f"{'+' if x >= 0 else '−'}{abs(x) * 100:,.0f} %"
+
+
 def sizes_by_n(results):
     return {s["n"]: s for s in results["sizes"]}
 
@@ -217,7 +222,7 @@ def loader_table(results):
         def cell(t):
             if t is None:
                 return "— | —"
-            return f"{t:,.0f} µs | +{(t - plain) / plain * 100:,.0f} %"
+            return f"{t:,.0f} µs | {signed_pct((t - plain) / plain)}"
         out.append(f"| {fmt_n(int(n))} | {plain:,.0f} µs | {cell(fast)} | {cell(matched)} | "
                    f"{cell(full)} |")
     notes = []
@@ -300,12 +305,21 @@ def targets(results, loader, crit):
                      judged))
     if 1000 in loader or 100 in loader:
         for n in sorted(loader):
-            plain, fast, _, _ = loader[n]
-            added = (fast - plain) / plain
+            r = loader[n][3]
+            # The median, the mean and the fastest open: a verdict that
+            # differs between them is noise, not a result.
+            added = {stat: r["fast"][f"{stat}_us"] / r["plain"][f"{stat}_us"] - 1
+                     for stat in ("median", "mean", "min")}
+            verdicts = [a <= LOADER_FAST_TARGET for a in added.values()]
+            judged = (met(True) if all(verdicts) else met(False) if not any(verdicts)
+                      else "**borderline**")
             rows.append((f"N = {fmt_n(n)}: loader fast path adds ≤ {LOADER_FAST_TARGET:.0%} "
                          "to a plain open",
-                         f"+{added * 100:,.0f} % ({fast:,.0f} µs against {plain:,.0f} µs)",
-                         met(added <= LOADER_FAST_TARGET)))
+                         f"{signed_pct(added['median'])} on the medians "
+                         f"({r['fast']['median_us']:,.0f} µs against "
+                         f"{r['plain']['median_us']:,.0f} µs), {signed_pct(added['mean'])} on "
+                         f"the means, {signed_pct(added['min'])} on the fastest opens",
+                         judged))
         if 1000 in loader:
             plain, _, full, r = loader[1000]
             check = full - plain

@@ -24,6 +24,11 @@
 //! assert_eq!(moved.detail, "offset 24 -> 32");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The `jemalloc` feature (on by default) makes the `abi-check` binary
+//! allocate with jemalloc, except on MSVC targets; it needs a C compiler and
+//! `make` to build. The library itself never sets an allocator, so a
+//! program that depends on it with `default-features = false` builds no C.
 
 #![deny(missing_docs)]
 
