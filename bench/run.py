@@ -14,6 +14,7 @@ turns them into docs/benchmarks.md and docs/benchmarks.png.
 
 import argparse
 import concurrent.futures
+import copy
 import datetime
 import json
 import os
@@ -415,25 +416,30 @@ def bench_loader(args, sizes):
         lib = os.path.join(base, "libsynth.so")
         if not os.path.exists(lib):
             continue
+        with open(os.path.join(base, "desc.json")) as f:
+            desc = json.load(f)
+
+        def expectation(name, change):
+            """Writes the library's descriptor changed by `change`."""
+            changed = copy.deepcopy(desc)
+            change(changed)
+            path = os.path.join(base, name)
+            with open(path, "w") as f:
+                json.dump(changed, f)
+            return path
+
+        def context_thread(d):
+            for func in d["functions"]:
+                func["threading"] = "context_thread"
+
         # The full check: every function of the expectation is restricted to
         # the thread that made its context; the library allows any thread, a
         # compatible change that makes every fingerprint differ.
-        with open(os.path.join(base, "desc.json")) as f:
-            desc = json.load(f)
-        for func in desc["functions"]:
-            func["threading"] = "context_thread"
-        full = os.path.join(base, "expect-full.json")
-        with open(full, "w") as f:
-            json.dump(desc, f)
+        full = expectation("expect-full.json", context_thread)
         # A host built against the previous release, which lacked the
         # library's last function: the blobs differ, the fingerprints of
         # every function the host uses match.
-        with open(os.path.join(base, "desc.json")) as f:
-            desc = json.load(f)
-        desc["functions"].pop()
-        matched = os.path.join(base, "expect-matched.json")
-        with open(matched, "w") as f:
-            json.dump(desc, f)
+        matched = expectation("expect-matched.json", lambda d: d["functions"].pop())
         p = sh([exe, lib, os.path.join(base, "desc.json"), matched, full,
                 str(args.loader_iterations)])
         r = json.loads(p.stdout)

@@ -118,20 +118,10 @@ pub fn compare_with(
         || -> Result<_, EncodeError> { Ok((old.fingerprint()?, new.fingerprint()?)) };
     let large = old.functions.len() + old.types.len() + new.functions.len() + new.types.len()
         >= PARALLEL_FROM;
-    let ((findings, unused), fingerprints) = if large {
-        std::thread::scope(|s| {
-            // Where no thread can be started, the work is done in turn.
-            let Ok(thread) = std::thread::Builder::new().spawn_scoped(s, fingerprints) else {
-                return (judge(old, new, config), fingerprints());
-            };
-            let judged = judge(old, new, config);
-            let fingerprints = thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (judged, fingerprints)
-        })
+    let (fingerprints, (findings, unused)) = if large {
+        alongside(fingerprints, || judge(old, new, config))
     } else {
-        (judge(old, new, config), fingerprints())
+        (fingerprints(), judge(old, new, config))
     };
     let (old_fingerprint, new_fingerprint) = fingerprints?;
     let old_side = report::Side::of(old, old_fingerprint);
@@ -139,6 +129,25 @@ pub fn compare_with(
     let mut report = Report::new(old_side, new_side, findings);
     report.unused_suppressions = unused;
     Ok(report)
+}
+
+/// `(background(), here())`, with `background` run on a second (scoped)
+/// thread while `here` runs on this one; where no thread can be started,
+/// the two run in turn.
+pub(crate) fn alongside<A: Send, B>(
+    background: impl Fn() -> A + Sync,
+    here: impl FnOnce() -> B,
+) -> (A, B) {
+    std::thread::scope(|s| {
+        let Ok(thread) = std::thread::Builder::new().spawn_scoped(s, &background) else {
+            return (background(), here());
+        };
+        let b = here();
+        let a = thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (a, b)
+    })
 }
 
 /// Items and types (both sides together) from which [`compare_with`]

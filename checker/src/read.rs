@@ -315,20 +315,8 @@ pub fn read_descriptor_pair(
         Ok((descriptor, _, _)) => descriptor,
         Err(e) => return (Err(e), read_descriptor(new)),
     };
-    let (checked, new_read) = std::thread::scope(|s| {
-        let descriptor = &old_descriptor;
-        match std::thread::Builder::new().spawn_scoped(s, move || descriptor.validate()) {
-            Ok(thread) => {
-                let new_read = read_unvalidated(new);
-                let checked = thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (checked, new_read)
-            }
-            // Where no thread can be started, one after the other.
-            Err(_) => (descriptor.validate(), read_unvalidated(new)),
-        }
-    });
+    let (checked, new_read) =
+        crate::alongside(|| old_descriptor.validate(), || read_unvalidated(new));
     let old_result = invalid(old, checked).map(|()| old_descriptor);
     let new_result = new_read.and_then(|(d, _, _)| validated(new, d));
     (old_result, new_result)

@@ -323,20 +323,21 @@ impl<'a> Engine<'a> {
                 .iter()
                 .zip(n.params)
                 .all(|(op, np)| op.name == np.name);
-            let reordered = !same_names && {
-                let (on, nn) = (names(o.params), names(n.params));
-                let mut os = on.clone();
-                let mut ns = nn.clone();
-                os.sort_unstable();
-                ns.sort_unstable();
-                os == ns && !on.iter().any(|s| s.is_empty()) && {
-                    let mut dedup = os.clone();
-                    dedup.dedup();
-                    dedup.len() == os.len()
-                }
-            };
-            if reordered {
-                let (on, nn) = (names(o.params), names(n.params));
+            // The old and new names, when they are the same names, all
+            // distinct and none empty, in another order.
+            let reordered = (!same_names)
+                .then(|| (names(o.params), names(n.params)))
+                .filter(|(on, nn)| {
+                    let mut os = on.clone();
+                    let mut ns = nn.clone();
+                    os.sort_unstable();
+                    ns.sort_unstable();
+                    os == ns && !on.iter().any(|s| s.is_empty()) && {
+                        os.dedup();
+                        os.len() == on.len()
+                    }
+                });
+            if let Some((on, nn)) = reordered {
                 self.report(
                     RuleId::ParamsReordered,
                     owner,
