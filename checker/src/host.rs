@@ -14,12 +14,11 @@
 //! Hosts carry expectations in a dedicated section ([`EXPECTATION_SECTION`]
 //! on ELF); [`read_expectations`] reads them statically.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use abi_descriptor::{
-    BLOB_HEADER_LEN, BlobHeader, DecodeError, Descriptor, EncodeError, Fingerprint, ItemRef,
-    Limits, ValidationErrors,
+    BLOB_HEADER_LEN, BlobHeader, DecodeError, Descriptor, EncodeError, Entries, ItemRef, Limits,
+    ValidationErrors,
 };
 use object::read::ReadCache;
 use object::{FileKind, Object, ObjectSection};
@@ -202,7 +201,8 @@ pub fn check_host_file(
 
 /// A host's expectation made ready to check any number of libraries: the
 /// expected descriptor narrowed to its items (and the release functions
-/// their pointers name) and the fingerprints of those items, computed once.
+/// their pointers name) and the canonical encodings of its entries, made
+/// once.
 /// [`check_host`] and [`check_host_file`] build one per call; a loader that
 /// opens libraries repeatedly keeps one.
 ///
@@ -221,7 +221,9 @@ pub fn check_host_file(
 pub struct HostExpectation {
     descriptor: Descriptor,
     items: Vec<ItemRef>,
-    fingerprints: BTreeMap<ItemRef, Fingerprint>,
+    /// What a library must hold unchanged for every expected item to have
+    /// the host's fingerprint.
+    entries: Entries,
     side: Side,
 }
 
@@ -231,13 +233,12 @@ impl HostExpectation {
         let descriptor = expected.narrowed(&items_of(expected));
         // Narrowing may add release functions; they are expected too.
         let items = items_of(&descriptor);
-        let all = descriptor.fingerprints()?;
-        let side = Side::of(&descriptor, all.descriptor);
-        let fingerprints = all.items;
+        let side = Side::of(&descriptor, descriptor.fingerprint()?);
+        let entries = Entries::of(&descriptor)?;
         Ok(HostExpectation {
             descriptor,
             items,
-            fingerprints,
+            entries,
             side,
         })
     }
@@ -254,7 +255,7 @@ impl HostExpectation {
 
     /// Checks `library` as [`check_host`] does.
     pub fn check(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
-        self.judge(library)
+        Ok(self.judge(library)?.0)
     }
 
     /// Checks a library read from a file as [`check_host_file`] does.
@@ -263,43 +264,47 @@ impl HostExpectation {
         file: &LibraryFile,
         descriptor: &Descriptor,
     ) -> Result<HostCheck, EncodeError> {
-        let mut check = self.judge(descriptor)?;
-        check.file_problems =
-            host_problems(file, descriptor, &descriptor.narrowed_items(&self.items));
+        let (mut check, narrowed) = self.judge(descriptor)?;
+        // With every fingerprint equal, the library reaches exactly what the
+        // host does, release functions included: its narrowing keeps the
+        // host's items.
+        let items = match &narrowed {
+            Some(narrowed) => &narrowed.items(),
+            None => &self.items,
+        };
+        check.file_problems = host_problems(file, descriptor, items);
         Ok(check)
     }
 
     /// Compares the library's fingerprints of the expected items with the
     /// host's, and when one differs, the library narrowed to those items
-    /// with the expectation.
-    fn judge(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
-        // An item's fingerprint is the same in the whole descriptor and in
-        // any narrowing of it that keeps the item. (Fingerprints and the
-        // engine both work on canonical forms; neither copies a descriptor
-        // that already is one.)
-        let theirs = library.fingerprints_of(&self.items)?;
-        let fingerprints_match = self.items.iter().all(|i| {
-            self.fingerprints
-                .get(i)
-                .is_some_and(|f| theirs.items.get(i) == Some(f))
-        });
-        let findings = if fingerprints_match {
-            Vec::new()
+    /// with the expectation; returns that narrowing too, if made.
+    fn judge(&self, library: &Descriptor) -> Result<(HostCheck, Option<Descriptor>), EncodeError> {
+        // The expectation is narrowed to its items, so the library holding
+        // its entries unchanged is every item having the host's
+        // fingerprint; comparing encodings spares hashing them. (Both work
+        // on canonical forms; neither copies a descriptor that already is
+        // one.)
+        let holding = library.holds(&self.entries)?;
+        let fingerprints_match = holding.unchanged;
+        let (findings, narrowed) = if fingerprints_match {
+            (Vec::new(), None)
         } else {
             let narrowed = library.narrowed(&self.items);
             let (mut findings, _) =
                 crate::judge(&self.descriptor, &narrowed, &crate::Config::default());
             crate::report::order(&mut findings);
-            findings
+            (findings, Some(narrowed))
         };
-        Ok(HostCheck {
+        let check = HostCheck {
             expected: self.side.clone(),
-            library: Side::of(library, theirs.descriptor),
+            library: Side::of(library, holding.fingerprint),
             items: self.items.clone(),
             fingerprints_match,
             findings,
             file_problems: Vec::new(),
-        })
+        };
+        Ok((check, narrowed))
     }
 }
 

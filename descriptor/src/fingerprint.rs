@@ -272,11 +272,28 @@ impl<'a> Encoded<'a> {
 
 /// Where the entries of a table sorted by `key` (a canonical descriptor's)
 /// whose key is `name` are: more than one only in descriptors that do not
-/// validate.
-fn entries<T>(table: &[T], name: &str, key: impl Fn(&T) -> &str) -> std::ops::Range<usize> {
-    let start = table.partition_point(|t| key(t) < name);
-    let end = start + table[start..].partition_point(|t| key(t) == name);
-    start..end
+/// validate. Names are usually asked for in table order, so the search
+/// gallops forward from `from` (where the previous name's entries ended)
+/// when `name` lies beyond it, and is a binary search of the whole table
+/// otherwise.
+pub(crate) fn entries<T>(
+    table: &[T],
+    from: usize,
+    name: &str,
+    key: impl Fn(&T) -> &str,
+) -> std::ops::Range<usize> {
+    let from = match from.checked_sub(1).map(|last| table.get(last)) {
+        Some(Some(last)) if key(last) < name => from,
+        _ => 0,
+    };
+    let rest = &table[from.min(table.len())..];
+    let mut bound = 1;
+    while bound < rest.len() && key(&rest[bound - 1]) < name {
+        bound *= 2;
+    }
+    let start = from + rest[..bound.min(rest.len())].partition_point(|t| key(t) < name);
+    let equal = table[start..].iter().take_while(|t| key(t) == name).count();
+    start..start + equal
 }
 
 /// An item to fingerprint.
@@ -352,17 +369,22 @@ fn item_fingerprints(
             .chain((0..d.variables.len()).map(|i| at(ItemKind::Variable, i)))
             .chain((0..d.constants.len()).map(|i| at(ItemKind::Constant, i)))
             .collect(),
-        Some(list) => list
-            .iter()
-            .filter_map(|item| {
-                let found = match item.kind {
-                    ItemKind::Function => entries(&d.functions, &item.name, |f| &f.symbol),
-                    ItemKind::Variable => entries(&d.variables, &item.name, |v| &v.symbol),
-                    ItemKind::Constant => entries(&d.constants, &item.name, |c| &c.name),
-                };
-                found.last().map(|i| at(item.kind, i))
-            })
-            .collect(),
+        Some(list) => {
+            // Where the previous item of each kind was found.
+            let mut after = [0usize; 3];
+            list.iter()
+                .filter_map(|item| {
+                    let (from, name) = (&mut after[item.kind as usize], item.name.as_str());
+                    let found = match item.kind {
+                        ItemKind::Function => entries(&d.functions, *from, name, |f| &f.symbol),
+                        ItemKind::Variable => entries(&d.variables, *from, name, |v| &v.symbol),
+                        ItemKind::Constant => entries(&d.constants, *from, name, |c| &c.name),
+                    };
+                    *from = found.end;
+                    found.last().map(|i| at(item.kind, i))
+                })
+                .collect()
+        }
     };
 
     let graph = Graph::build(d);
@@ -385,7 +407,9 @@ fn item_fingerprints(
     };
     let [function, variable, constant] =
         [ItemKind::Function, ItemKind::Variable, ItemKind::Constant].map(prefix);
-    let mut items = BTreeMap::new();
+    // Collected in order, then built into the map in one pass (the last of
+    // a repeated item stands, as with inserting in turn).
+    let mut items = Vec::with_capacity(chosen.len());
     let mut dep_hashes: Vec<&Fingerprint> = Vec::new();
     for (item, known) in chosen {
         dep_hashes.clear();
@@ -405,9 +429,9 @@ fn item_fingerprints(
         for dep in &dep_hashes {
             h.update(dep.as_bytes());
         }
-        items.insert(item_ref, Fingerprint(h.finalize().into()));
+        items.push((item_ref, Fingerprint(h.finalize().into())));
     }
-    Ok(items)
+    Ok(items.into_iter().collect())
 }
 
 fn write_len_prefixed(h: &mut Sha256, bytes: &[u8]) {
@@ -418,25 +442,32 @@ fn write_len_prefixed(h: &mut Sha256, bytes: &[u8]) {
 /// A node of the type graph: C types, wire types and code tables live in
 /// separate namespaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum NodeKey<'a> {
+pub(crate) enum NodeKey<'a> {
     Type(&'a str),
     Wire(&'a str),
     Codes(&'a str),
 }
 
-impl NodeKey<'_> {
+impl<'a> NodeKey<'a> {
     /// The namespace byte hashed with a node: 1 C types, 2 wire types,
     /// 3 code tables.
-    fn namespace(self) -> u8 {
+    pub(crate) fn namespace(self) -> u8 {
         match self {
             NodeKey::Type(_) => 1,
             NodeKey::Wire(_) => 2,
             NodeKey::Codes(_) => 3,
         }
     }
+
+    /// The id the key names.
+    pub(crate) fn text(self) -> &'a str {
+        match self {
+            NodeKey::Type(id) | NodeKey::Wire(id) | NodeKey::Codes(id) => id,
+        }
+    }
 }
 
-fn function_deps(f: &Function) -> impl Iterator<Item = NodeKey<'_>> {
+pub(crate) fn function_deps(f: &Function) -> impl Iterator<Item = NodeKey<'_>> {
     let types = f
         .params
         .iter()
@@ -539,7 +570,8 @@ impl<'a> Graph<'a> {
         let n = self.keys.len();
         let mut hashes: Vec<Option<Fingerprint>> = vec![None; n];
         let mut component = vec![usize::MAX; n];
-        // The members' encodings; the buffers are kept for the next component.
+        // The members' encodings: cut from the whole encoding when it is at
+        // hand, else encoded into buffers kept for the next component.
         let mut pool: Vec<Vec<u8>> = Vec::new();
         for (c, mut members) in tarjan(&self.edges, roots).into_iter().enumerate() {
             for &i in &members {
@@ -554,33 +586,38 @@ impl<'a> Graph<'a> {
                 .collect();
             successors.sort();
             successors.dedup();
-            if pool.len() < members.len() {
-                pool.resize_with(members.len(), Vec::new);
-            }
-            for (&i, buffer) in members.iter().zip(&mut pool) {
-                buffer.clear();
-                match encoded {
-                    Some(nodes) => buffer.extend_from_slice(nodes[i]),
-                    None => buffer.extend_from_slice(self.defs[i].encode(encoder)?),
+            if encoded.is_none() {
+                if pool.len() < members.len() {
+                    pool.resize_with(members.len(), Vec::new);
+                }
+                for (&i, buffer) in members.iter().zip(&mut pool) {
+                    buffer.clear();
+                    buffer.extend_from_slice(self.defs[i].encode(encoder)?);
                 }
             }
-            let encodings = &pool[..members.len()];
+            // The encoding of the `k`th member.
+            let encoding = |k: usize| -> &[u8] {
+                match encoded {
+                    Some(nodes) => nodes[members[k]],
+                    None => &pool[k],
+                }
+            };
             let mut h = Sha256::new();
             h.update(TAG_SCC);
             h.update((members.len() as u64).to_le_bytes());
-            for (&i, enc) in members.iter().zip(encodings) {
+            for (k, &i) in members.iter().enumerate() {
                 h.update([self.keys[i].namespace()]);
-                write_len_prefixed(&mut h, enc);
+                write_len_prefixed(&mut h, encoding(k));
             }
             for s in &successors {
                 h.update(s.as_bytes());
             }
             let scc_hash: [u8; 32] = h.finalize().into();
-            for (&i, enc) in members.iter().zip(encodings) {
+            for (k, &i) in members.iter().enumerate() {
                 let mut h = Sha256::new();
                 h.update(TAG_NODE);
                 h.update([self.keys[i].namespace()]);
-                write_len_prefixed(&mut h, enc);
+                write_len_prefixed(&mut h, encoding(k));
                 h.update(scc_hash);
                 hashes[i] = Some(Fingerprint(h.finalize().into()));
             }

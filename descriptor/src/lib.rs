@@ -57,6 +57,7 @@
 
 mod canonical;
 mod codec;
+mod entries;
 mod error;
 mod fingerprint;
 mod index;
@@ -68,6 +69,7 @@ mod validate;
 pub use codec::{
     BLOB_HEADER_LEN, BLOB_HEADER_VERSION, BLOB_MAGIC, BlobHeader, Limits, blob_body, blob_from_body,
 };
+pub use entries::{Entries, Holding};
 pub use error::{DecodeError, EncodeError, ValidationError, ValidationErrors};
 pub use fingerprint::{Fingerprint, Fingerprints, ItemKind, ItemRef, type_refs, wire_refs};
 pub use index::{Index, Layout, Resolved};

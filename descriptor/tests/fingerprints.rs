@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use abi_descriptor::{
-    Descriptor, Fingerprint, ItemRef, TypeDef, TypeKind, TypeRef, WireKind, WireRef,
+    Descriptor, Entries, Fingerprint, ItemRef, TypeDef, TypeKind, TypeRef, WireKind, WireRef,
 };
 
 use crate::invalid::base;
@@ -230,6 +230,77 @@ proptest::proptest! {
         let narrowed = d.narrowed(&items).fingerprints().expect("fingerprints");
         for (item, fp) in &some {
             proptest::prop_assert_eq!(narrowed.items.get(item), Some(fp), "{}", item);
+        }
+    }
+}
+
+/// `d` with the entries of `other` that it lacks (by table and key) added,
+/// and with some of its own entries dropped or replaced by `other`'s entry of
+/// the same table, renamed to the dropped one's key: a library that kept
+/// some of a host's entries, changed others and gained new ones.
+fn edited(d: &Descriptor, other: &Descriptor, rng: &mut crate::strategies::Shuffler) -> Descriptor {
+    let mut e = d.clone();
+    let mut pick = |n: usize| {
+        let mut v: Vec<usize> = (0..n).collect();
+        rng.shuffle(&mut v);
+        v.first().copied()
+    };
+    if let (Some(i), Some(j)) = (pick(e.types.len()), pick(other.types.len())) {
+        let id = e.types[i].id.clone();
+        e.types[i] = other.types[j].clone();
+        e.types[i].id = id;
+    }
+    if let Some(i) = pick(e.functions.len()) {
+        e.functions.remove(i);
+    }
+    if let (Some(i), Some(j)) = (pick(e.functions.len()), pick(other.functions.len())) {
+        let symbol = e.functions[i].symbol.clone();
+        e.functions[i] = other.functions[j].clone();
+        e.functions[i].symbol = symbol;
+    }
+    for f in &other.functions {
+        if !e.functions.iter().any(|g| g.symbol == f.symbol) {
+            e.functions.push(f.clone());
+        }
+    }
+    for t in &other.types {
+        if !e.types.iter().any(|u| u.id == t.id) {
+            e.types.push(t.clone());
+        }
+    }
+    e
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// A descriptor holds the entries of another narrowed to some items
+    /// unchanged exactly when each of those items has the same fingerprint
+    /// in both, and the holding's fingerprint is the descriptor's: on the
+    /// descriptor itself, on unrelated ones, and on copies that gained,
+    /// lost or changed entries.
+    #[test]
+    fn holding_the_entries_is_having_the_fingerprints(
+        (d, seed) in crate::strategies::descriptor_and_seed(),
+        other in crate::strategies::descriptor(),
+    ) {
+        let mut rng = crate::strategies::Shuffler::new(seed);
+        let mut items = d.items();
+        rng.shuffle(&mut items);
+        items.truncate(items.len().div_ceil(2));
+        let host = d.narrowed(&items);
+        let expected = host.fingerprints().expect("fingerprints");
+        let entries = Entries::of(&host).expect("entries");
+        let edited = edited(&d, &other, &mut rng);
+        for library in [&d, &host, &other, &edited] {
+            let theirs = library.fingerprints().expect("fingerprints");
+            let same = expected
+                .items
+                .iter()
+                .all(|(item, fp)| theirs.items.get(item) == Some(fp));
+            let holding = library.holds(&entries).expect("holds");
+            proptest::prop_assert_eq!(holding.fingerprint, theirs.descriptor);
+            proptest::prop_assert_eq!(holding.unchanged, same);
         }
     }
 }

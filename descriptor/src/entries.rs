@@ -1,0 +1,223 @@
+//! Comparing the entries of two descriptors by their canonical encodings.
+
+use std::ops::Range;
+
+use crate::canonical::Reused;
+use crate::error::EncodeError;
+use crate::fingerprint::{Fingerprint, entries, function_deps, type_refs, wire_refs};
+use crate::model::Descriptor;
+
+/// The canonical encoding of each entry of a descriptor and of its target,
+/// with the references its entries make to names that are no entry of it:
+/// what a host keeps of the descriptor it expects, so that a library's
+/// descriptor can be checked to hold every entry of it unchanged by
+/// comparing bytes, without hashing ([`Descriptor::holds`]).
+///
+/// ```
+/// use abi_descriptor::{Descriptor, Entries, ItemRef};
+///
+/// let v1 = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+/// let v2 = Descriptor::from_json(include_str!("../../examples/libtile/v2.json"))?;
+/// let names = Entries::of(&v1.narrowed(&[ItemRef::function("tile_format_name")]))?;
+/// assert!(v1.holds(&names)?.unchanged);
+/// // `TileFormat`, which `tile_format_name` takes, gained a variant in v2.
+/// assert!(!v2.holds(&names)?.unchanged);
+/// assert_eq!(v2.holds(&names)?.fingerprint, v2.fingerprint()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entries {
+    /// The entries' encodings, back to back.
+    bytes: Vec<u8>,
+    /// The target's encoding.
+    target: Vec<u8>,
+    /// Per table ([`TABLES`]), in canonical order: each entry's key and
+    /// where its encoding lies in `bytes`.
+    tables: [Vec<(String, Range<usize>)>; TABLES],
+    /// Per namespace (C types, wire types, code tables): the texts of
+    /// references that name no entry, sorted.
+    unresolved: [Vec<String>; 3],
+}
+
+/// The tables, in the order a descriptor encodes them: types, functions,
+/// variables, constants, wire types, code tables.
+const TABLES: usize = 6;
+/// Where the namespaces' tables are among the [`TABLES`].
+const NAMESPACE_TABLE: [usize; 3] = [0, 4, 5];
+
+/// What [`Descriptor::holds`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Holding {
+    /// The fingerprint of the whole descriptor that was searched.
+    pub fingerprint: Fingerprint,
+    /// Whether it holds the target and every entry with the same canonical
+    /// encoding, each once, and no entry named by a reference that names
+    /// none in the entries searched for.
+    pub unchanged: bool,
+}
+
+/// Each entry's key, per table, in the descriptor's table order.
+fn keys(d: &Descriptor) -> [Vec<&str>; TABLES] {
+    [
+        d.types.iter().map(|t| t.id.as_str()).collect(),
+        d.functions.iter().map(|f| f.symbol.as_str()).collect(),
+        d.variables.iter().map(|v| v.symbol.as_str()).collect(),
+        d.constants.iter().map(|c| c.name.as_str()).collect(),
+        d.wire_types.iter().map(|t| t.id.as_str()).collect(),
+        d.code_tables.iter().map(|t| t.id.as_str()).collect(),
+    ]
+}
+
+/// The `i`th entry of table `table` of `d`, encoded.
+fn encode_entry<'e>(
+    d: &Descriptor,
+    table: usize,
+    i: usize,
+    encoder: &'e mut Reused,
+) -> Result<&'e [u8], EncodeError> {
+    Ok(match table {
+        0 => encoder.encode(&d.types[i])?,
+        1 => encoder.encode(&d.functions[i])?,
+        2 => encoder.encode(&d.variables[i])?,
+        3 => encoder.encode(&d.constants[i])?,
+        4 => encoder.encode(&d.wire_types[i])?,
+        _ => encoder.encode(&d.code_tables[i])?,
+    })
+}
+
+/// The texts of every reference `d`'s entries make, per namespace.
+fn references(d: &Descriptor) -> [Vec<&str>; 3] {
+    let mut out: [Vec<&str>; 3] = Default::default();
+    for t in &d.types {
+        out[0].extend(type_refs(&t.kind).map(|r| r.as_str()));
+    }
+    for f in &d.functions {
+        for key in function_deps(f) {
+            out[usize::from(key.namespace()) - 1].push(key.text());
+        }
+    }
+    out[0].extend(d.variables.iter().map(|v| v.ty.as_str()));
+    out[0].extend(d.constants.iter().map(|c| c.ty.as_str()));
+    for t in &d.wire_types {
+        out[1].extend(wire_refs(&t.kind).map(|r| r.as_str()));
+    }
+    out
+}
+
+impl Entries {
+    /// The entries of `d` (brought into canonical form first).
+    pub fn of(d: &Descriptor) -> Result<Entries, EncodeError> {
+        let d = d.canonical();
+        let mut encoder = Reused::default();
+        let mut bytes = Vec::new();
+        let keys = keys(&d);
+        let mut tables: [Vec<(String, Range<usize>)>; TABLES] = Default::default();
+        for (table, keys) in keys.iter().enumerate() {
+            for (i, key) in keys.iter().enumerate() {
+                let start = bytes.len();
+                bytes.extend_from_slice(encode_entry(&d, table, i, &mut encoder)?);
+                tables[table].push(((*key).to_owned(), start..bytes.len()));
+            }
+        }
+        let target = encoder.encode(&d.target)?.to_vec();
+        let mut unresolved: [Vec<String>; 3] = Default::default();
+        for (namespace, mut texts) in references(&d).into_iter().enumerate() {
+            let ids = &keys[NAMESPACE_TABLE[namespace]];
+            texts.sort_unstable();
+            texts.dedup();
+            unresolved[namespace] = texts
+                .into_iter()
+                .filter(|text| entries(ids, 0, text, |k| *k).is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        Ok(Entries {
+            bytes,
+            target,
+            tables,
+            unresolved,
+        })
+    }
+}
+
+impl Descriptor {
+    /// Searches this descriptor for `expected`'s target and entries, comparing
+    /// canonical encodings, and computes its fingerprint from the same
+    /// encoding.
+    ///
+    /// When `expected` is a descriptor [`narrowed`](Self::narrowed) to its
+    /// items, as a host's expectation is, [`Holding::unchanged`] says
+    /// whether every one of those items has the same fingerprint here
+    /// ([`fingerprints_of`](Self::fingerprints_of)): an item's fingerprint
+    /// covers the target, the item and what it reaches, and the references
+    /// it follows (which give an edge of the fingerprint graph only where an
+    /// entry has the name; none of `expected`'s unresolved names may be one
+    /// here). It costs one encoding of this descriptor and a comparison of
+    /// bytes, instead of hashing every item and type. An entry whose id or
+    /// symbol repeats here (in descriptors that do not validate) counts as
+    /// changed.
+    pub fn holds(&self, expected: &Entries) -> Result<Holding, EncodeError> {
+        let d = self.canonical();
+        let hashed = crate::canonical::sha256_with_spans(&*d)?;
+        let fingerprint = Fingerprint::from_bytes(hashed.digest);
+        let unchanged = holds(&d, &hashed.bytes, hashed.spans.as_deref(), expected)?;
+        Ok(Holding {
+            fingerprint,
+            unchanged,
+        })
+    }
+}
+
+/// Whether the canonical descriptor `d`, whose encoding is `bytes` with its
+/// table entries at `spans`, holds `expected` unchanged.
+fn holds(
+    d: &Descriptor,
+    bytes: &[u8],
+    spans: Option<&[Range<usize>]>,
+    expected: &Entries,
+) -> Result<bool, EncodeError> {
+    let mut encoder = Reused::default();
+    if encoder.encode(&d.target)? != expected.target.as_slice() {
+        return Ok(false);
+    }
+    let keys = keys(d);
+    // Where each table's entries start among `spans`, if they add up.
+    let spans = spans.filter(|s| s.len() == keys.iter().map(Vec::len).sum::<usize>());
+    let mut first = 0;
+    for (table, (keys, wanted)) in keys.iter().zip(&expected.tables).enumerate() {
+        let mut from = 0;
+        for (key, span) in wanted {
+            let found = entries(keys, from, key, |k| *k);
+            if found.len() != 1 {
+                return Ok(false);
+            }
+            from = found.end;
+            let i = found.start;
+            let theirs = match spans {
+                Some(spans) => bytes.get(spans[first + i].clone()),
+                None => None,
+            };
+            let theirs = match theirs {
+                Some(theirs) => theirs,
+                None => encode_entry(d, table, i, &mut encoder)?,
+            };
+            if theirs != &expected.bytes[span.clone()] {
+                return Ok(false);
+            }
+        }
+        first += keys.len();
+    }
+    for (namespace, names) in expected.unresolved.iter().enumerate() {
+        let ids = &keys[NAMESPACE_TABLE[namespace]];
+        let mut from = 0;
+        for name in names {
+            let found = entries(ids, from, name, |k| *k);
+            if !found.is_empty() {
+                return Ok(false);
+            }
+            from = found.end;
+        }
+    }
+    Ok(true)
+}
