@@ -38,7 +38,7 @@ pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
 }
 
 /// The problems [`verify`] finds in `descriptor` narrowed to `items` (the
-/// items it keeps, [`Descriptor::narrowed_items`]), but the SONAME's: what
+/// items of [`Descriptor::narrowed`] to them), but the SONAME's: what
 /// a host that uses those items needs of the file. The SONAME is a matter
 /// of releases, like the version: a host loads a file.
 pub(crate) fn host_problems(

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use crate::canonical::Reused;
 use crate::error::EncodeError;
-use crate::fingerprint::{Fingerprint, entries, function_deps, type_refs, wire_refs};
+use crate::fingerprint::{Fingerprint, cut_tables, entries, function_deps, type_refs, wire_refs};
 use crate::model::Descriptor;
 
 /// The canonical encoding of each entry of a descriptor and of its target,
@@ -39,8 +39,9 @@ pub struct Entries {
     unresolved: [Vec<String>; 3],
 }
 
-/// The tables, in the order a descriptor encodes them: types, functions,
-/// variables, constants, wire types, code tables.
+/// The tables, in the order a descriptor encodes them (that of
+/// [`cut_tables`]): types, functions, variables, constants, wire types,
+/// code tables.
 const TABLES: usize = 6;
 /// Where the namespaces' tables are among the [`TABLES`].
 const NAMESPACE_TABLE: [usize; 3] = [0, 4, 5];
@@ -182,9 +183,7 @@ fn holds(
         return Ok(false);
     }
     let keys = keys(d);
-    // Where each table's entries start among `spans`, if they add up.
-    let spans = spans.filter(|s| s.len() == keys.iter().map(Vec::len).sum::<usize>());
-    let mut first = 0;
+    let encoded = spans.and_then(|spans| cut_tables(d, bytes, spans));
     for (table, (keys, wanted)) in keys.iter().zip(&expected.tables).enumerate() {
         let mut from = 0;
         for (key, span) in wanted {
@@ -194,19 +193,14 @@ fn holds(
             }
             from = found.end;
             let i = found.start;
-            let theirs = match spans {
-                Some(spans) => bytes.get(spans[first + i].clone()),
-                None => None,
-            };
-            let theirs = match theirs {
-                Some(theirs) => theirs,
+            let theirs = match &encoded {
+                Some(tables) => tables[table][i],
                 None => encode_entry(d, table, i, &mut encoder)?,
             };
             if theirs != &expected.bytes[span.clone()] {
                 return Ok(false);
             }
         }
-        first += keys.len();
     }
     for (namespace, names) in expected.unresolved.iter().enumerate() {
         let ids = &keys[NAMESPACE_TABLE[namespace]];

@@ -243,21 +243,14 @@ impl<'a> Encoded<'a> {
     /// `spans` lists the entries of the non-empty tables in the order the
     /// model writes them; `None` if they do not add up.
     fn new(d: &Descriptor, bytes: &'a [u8], spans: &[std::ops::Range<usize>]) -> Option<Self> {
-        let mut rest = spans;
-        let mut take = |len: usize| -> Option<Vec<&'a [u8]>> {
-            let (mine, after) = rest.split_at_checked(len)?;
-            rest = after;
-            mine.iter().map(|r| bytes.get(r.clone())).collect()
-        };
-        let types = take(d.types.len())?;
-        let functions = take(d.functions.len())?;
-        let variables = take(d.variables.len())?;
-        let constants = take(d.constants.len())?;
-        let wire_types = take(d.wire_types.len())?;
-        let code_tables = take(d.code_tables.len())?;
-        if !rest.is_empty() {
-            return None;
-        }
+        let [
+            types,
+            functions,
+            variables,
+            constants,
+            wire_types,
+            code_tables,
+        ] = cut_tables(d, bytes, spans)?;
         let mut nodes = types;
         nodes.extend(wire_types);
         nodes.extend(code_tables);
@@ -268,6 +261,33 @@ impl<'a> Encoded<'a> {
             constants,
         })
     }
+}
+
+/// The encodings of the entries of each table of `d` (types, functions,
+/// variables, constants, wire types, code tables: the order the model
+/// writes them), cut from `bytes`, its encoding, where `spans` lists the
+/// entries of the non-empty tables in that order; `None` if they do not add
+/// up.
+pub(crate) fn cut_tables<'a>(
+    d: &Descriptor,
+    bytes: &'a [u8],
+    spans: &[std::ops::Range<usize>],
+) -> Option<[Vec<&'a [u8]>; 6]> {
+    let mut rest = spans;
+    let mut take = |len: usize| -> Option<Vec<&'a [u8]>> {
+        let (mine, after) = rest.split_at_checked(len)?;
+        rest = after;
+        mine.iter().map(|r| bytes.get(r.clone())).collect()
+    };
+    let tables = [
+        take(d.types.len())?,
+        take(d.functions.len())?,
+        take(d.variables.len())?,
+        take(d.constants.len())?,
+        take(d.wire_types.len())?,
+        take(d.code_tables.len())?,
+    ];
+    rest.is_empty().then_some(tables)
 }
 
 /// Where the entries of a table sorted by `key` (a canonical descriptor's)

@@ -33,65 +33,6 @@ impl Descriptor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn narrowed(&self, items: &[ItemRef]) -> Descriptor {
-        self.narrowed_to(&self.kept(items))
-    }
-
-    /// The items [`narrowed`](Descriptor::narrowed) keeps, without the
-    /// copy: its functions, variables and constants, in table order.
-    ///
-    /// ```
-    /// use abi_descriptor::{Descriptor, ItemRef};
-    ///
-    /// let full = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
-    /// let one = [ItemRef::function("tile_format_name")];
-    /// assert_eq!(full.narrowed_items(&one), one);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn narrowed_items(&self, items: &[ItemRef]) -> Vec<ItemRef> {
-        let kept = self.kept(items);
-        self.items_where(|kind, name| match kind {
-            ItemKind::Function => kept.functions.contains(name),
-            ItemKind::Variable => kept.variables.contains(name),
-            ItemKind::Constant => kept.constants.contains(name),
-        })
-    }
-
-    /// Every item: the functions, variables and constants, in table order.
-    ///
-    /// ```
-    /// use abi_descriptor::{Descriptor, ItemRef};
-    ///
-    /// let d = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
-    /// let items = d.items();
-    /// assert_eq!(items.len(), d.functions.len() + d.variables.len() + d.constants.len());
-    /// assert_eq!(d.narrowed(&items), d.narrowed(&d.narrowed_items(&items)));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn items(&self) -> Vec<ItemRef> {
-        self.items_where(|_, _| true)
-    }
-
-    /// The items `keep` accepts (by kind and name), in table order.
-    fn items_where(&self, keep: impl Fn(ItemKind, &str) -> bool) -> Vec<ItemRef> {
-        let functions = self
-            .functions
-            .iter()
-            .map(|f| (ItemKind::Function, &f.symbol));
-        let variables = self
-            .variables
-            .iter()
-            .map(|v| (ItemKind::Variable, &v.symbol));
-        let constants = self.constants.iter().map(|c| (ItemKind::Constant, &c.name));
-        functions
-            .chain(variables)
-            .chain(constants)
-            .filter(|(kind, name)| keep(*kind, name))
-            .map(|(kind, name)| ItemRef::new(kind, name))
-            .collect()
-    }
-
-    /// The names of the entries that narrowing to `items` keeps.
-    fn kept(&self, items: &[ItemRef]) -> Kept<'_> {
         let ix = Index::new(self);
         let mut functions: HashSet<&str> = HashSet::new();
         let mut variables: HashSet<&str> = HashSet::new();
@@ -140,18 +81,6 @@ impl Descriptor {
                 break;
             }
         }
-        Kept {
-            functions,
-            variables,
-            constants,
-            types: reach.types,
-            wire_types: reach.wire_types,
-            code_tables: reach.code_tables,
-        }
-    }
-
-    /// This descriptor with only the entries `kept` names.
-    fn narrowed_to(&self, kept: &Kept<'_>) -> Descriptor {
         Descriptor {
             format: self.format,
             library: self.library.clone(),
@@ -160,51 +89,65 @@ impl Descriptor {
             types: self
                 .types
                 .iter()
-                .filter(|t| kept.types.contains(t.id.as_str()))
+                .filter(|t| reach.types.contains(t.id.as_str()))
                 .cloned()
                 .collect(),
             functions: self
                 .functions
                 .iter()
-                .filter(|f| kept.functions.contains(f.symbol.as_str()))
+                .filter(|f| functions.contains(f.symbol.as_str()))
                 .cloned()
                 .collect(),
             variables: self
                 .variables
                 .iter()
-                .filter(|v| kept.variables.contains(v.symbol.as_str()))
+                .filter(|v| variables.contains(v.symbol.as_str()))
                 .cloned()
                 .collect(),
             constants: self
                 .constants
                 .iter()
-                .filter(|c| kept.constants.contains(c.name.as_str()))
+                .filter(|c| constants.contains(c.name.as_str()))
                 .cloned()
                 .collect(),
             wire_types: self
                 .wire_types
                 .iter()
-                .filter(|t| kept.wire_types.contains(t.id.as_str()))
+                .filter(|t| reach.wire_types.contains(t.id.as_str()))
                 .cloned()
                 .collect(),
             code_tables: self
                 .code_tables
                 .iter()
-                .filter(|t| kept.code_tables.contains(t.id.as_str()))
+                .filter(|t| reach.code_tables.contains(t.id.as_str()))
                 .cloned()
                 .collect(),
         }
     }
-}
 
-/// The names of the entries a narrowing keeps.
-struct Kept<'a> {
-    functions: HashSet<&'a str>,
-    variables: HashSet<&'a str>,
-    constants: HashSet<&'a str>,
-    types: HashSet<&'a str>,
-    wire_types: HashSet<&'a str>,
-    code_tables: HashSet<&'a str>,
+    /// Every item: the functions, variables and constants, in table order.
+    ///
+    /// ```
+    /// use abi_descriptor::Descriptor;
+    ///
+    /// let d = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// let items = d.items();
+    /// assert_eq!(items.len(), d.functions.len() + d.variables.len() + d.constants.len());
+    /// assert_eq!(d.narrowed(&items).functions, d.functions);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn items(&self) -> Vec<ItemRef> {
+        let functions = self.functions.iter().map(|f| ItemRef::function(&f.symbol));
+        let variables = self
+            .variables
+            .iter()
+            .map(|v| ItemRef::new(ItemKind::Variable, &v.symbol));
+        let constants = self
+            .constants
+            .iter()
+            .map(|c| ItemRef::new(ItemKind::Constant, &c.name));
+        functions.chain(variables).chain(constants).collect()
+    }
 }
 
 /// What the kept items reach so far.
@@ -330,25 +273,6 @@ mod tests {
             .filter(|id| kept.contains(id))
             .collect();
         assert_eq!(kept, ordered);
-    }
-
-    #[test]
-    fn narrowed_items_are_those_of_the_narrowed_descriptor() {
-        let full = tile();
-        let every = full.items();
-        let mut lists: Vec<Vec<ItemRef>> = vec![every.clone(), Vec::new()];
-        for i in 0..every.len() {
-            lists.push(every[..i].to_vec());
-            lists.push(every[i..].to_vec());
-            lists.push(vec![every[i].clone()]);
-        }
-        lists.push(vec![ItemRef::function("no_such_function")]);
-        for items in &lists {
-            let kept = full.narrowed_items(items);
-            assert_eq!(kept, full.narrowed(items).items(), "{items:?}");
-            // What narrowing keeps, narrowing keeps again.
-            assert_eq!(full.narrowed(&kept), full.narrowed(items), "{items:?}");
-        }
     }
 
     #[test]
