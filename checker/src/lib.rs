@@ -39,6 +39,7 @@ mod embed;
 mod history;
 mod host;
 mod listing;
+mod probe;
 mod read;
 mod render;
 mod report;
@@ -57,10 +58,11 @@ pub use host::{
     HostCheck, HostExpectation, check_host, check_host_file, items_of, read_expectations, refuses,
 };
 pub use listing::listing;
+pub use probe::{Probe, probe_library};
 pub use read::{
     BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, Export, ExportKind, FileForm,
-    LibraryFile, Location, MACHO_SECTION, PE_SECTION, Probe, ReadError, decode, probe_library,
-    read_blob, read_descriptor, read_descriptor_pair, read_library, read_source,
+    LibraryFile, Location, MACHO_SECTION, PE_SECTION, ReadError, decode, read_blob,
+    read_descriptor, read_descriptor_pair, read_library, read_source,
 };
 pub use render::{RenderOptions, ReportFormat};
 pub use report::{Finding, Report, Side, Summary, VersionChange};

@@ -5,6 +5,7 @@
 mod cli;
 mod example;
 mod listing;
+mod probe;
 mod properties;
 mod read;
 mod reports;
