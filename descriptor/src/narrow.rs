@@ -1,11 +1,11 @@
 //! Narrowing a descriptor to some of its items: what a host that uses only
 //! those items depends on.
 
-use foldhash::{HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::fingerprint::{ItemKind, ItemRef, type_refs, wire_refs};
 use crate::index::Index;
-use crate::model::{Descriptor, Function, Ownership, TypeKind};
+use crate::model::{Constant, Descriptor, Function, Ownership, TypeKind, Variable};
 
 impl Descriptor {
     /// This descriptor with only the listed items and what they reach: the
@@ -39,6 +39,28 @@ impl Descriptor {
         let mut constants: HashSet<&str> = HashSet::new();
         let mut reach = Reach::default();
         let mut pending: Vec<&Function> = Vec::new();
+        // Variables and constants by name, when any is asked for. A name held
+        // twice (only an invalid descriptor does) maps to its first entry:
+        // collected in reverse, the first overwrites the later ones.
+        let wants = |kind| items.iter().any(|i| i.kind == kind);
+        let variable: HashMap<&str, &Variable> = if wants(ItemKind::Variable) {
+            self.variables
+                .iter()
+                .rev()
+                .map(|v| (v.symbol.as_str(), v))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let constant: HashMap<&str, &Constant> = if wants(ItemKind::Constant) {
+            self.constants
+                .iter()
+                .rev()
+                .map(|c| (c.name.as_str(), c))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         for item in items {
             match item.kind {
                 ItemKind::Function => {
@@ -49,14 +71,14 @@ impl Descriptor {
                     }
                 }
                 ItemKind::Variable => {
-                    if let Some(v) = self.variables.iter().find(|v| v.symbol == item.name)
+                    if let Some(v) = variable.get(item.name.as_str())
                         && variables.insert(v.symbol.as_str())
                     {
                         reach.ty(&ix, v.ty.as_str());
                     }
                 }
                 ItemKind::Constant => {
-                    if let Some(c) = self.constants.iter().find(|c| c.name == item.name)
+                    if let Some(c) = constant.get(item.name.as_str())
                         && constants.insert(c.name.as_str())
                     {
                         reach.ty(&ix, c.ty.as_str());
