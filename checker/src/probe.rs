@@ -261,12 +261,14 @@ impl Look<'_> {
         loop {
             let value = u32_at(chains + u64::from(index.checked_sub(symbol_base)?) * 4)?;
             if value | 1 == h | 1 {
+                if (u64::from(index) + 1) * entry > symbols.size {
+                    return None;
+                }
                 let sym = read_at(
                     file,
                     symbols.offset.checked_add(u64::from(index) * entry)?,
                     entry as usize,
-                )
-                .filter(|_| (u64::from(index) + 1) * entry <= symbols.size)?;
+                )?;
                 let sym = *sym.slice::<Elf::Sym>(1)?.first()?;
                 let at = u64::from(sym.st_name(endian));
                 if at.checked_add(name.len() as u64 + 1)? <= strings.size {
@@ -293,6 +295,8 @@ impl Look<'_> {
             return Some(false);
         }
         let mut offset = blob.offset.checked_add(at)?;
+        // The last piece ends here, so no offset below overflows.
+        offset.checked_add(known.len() as u64)?;
         let mut buf = [0; PIECE];
         for piece in known.chunks(PIECE) {
             let buf = &mut buf[..piece.len()];

@@ -4,10 +4,12 @@
 //! hash table as the dynamic loader would, and must find what the full
 //! reader finds, or decline.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use abi_check::{BLOB_SYMBOL, Location, probe_library, read_library};
 use abi_descriptor::{BLOB_HEADER_LEN, Descriptor};
+
+use crate::read::write_temp;
 use object::Endianness;
 use object::elf;
 use object::write::elf::{FileHeader, SectionHeader, Sym, Writer};
@@ -121,14 +123,6 @@ fn shared_object(shape: Shape, blob: &[u8]) -> Vec<u8> {
     out
 }
 
-fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
 fn shapes() -> Vec<Shape> {
     let targets = [
         (elf::EM_X86_64, true, Endianness::Little),
@@ -161,7 +155,7 @@ fn the_quick_look_finds_what_the_full_reader_finds() {
     let blob = blob();
     for shape in shapes() {
         let what = format!("{shape:?}");
-        let path = write_temp("lib.so", &shared_object(shape, &blob));
+        let path = write_temp("probe-lib.so", &shared_object(shape, &blob));
         let full = read_library(&path).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(
             matches!(full.location, Location::DynamicSymbol { .. }),
@@ -224,7 +218,7 @@ fn the_quick_look_names_architectures_as_the_full_reader_does() {
             buckets: 2,
             export_blob: true,
         };
-        let path = write_temp("named.so", &shared_object(shape, &blob));
+        let path = write_temp("probe-named.so", &shared_object(shape, &blob));
         let probe = probe_library(&path, &blob).unwrap().unwrap();
         assert_eq!(probe.architecture, name, "{shape:?}");
     }
@@ -251,13 +245,13 @@ fn the_quick_look_declines_what_it_cannot_read() {
         },
         &blob,
     );
-    let path = write_temp("hidden.so", &hidden);
+    let path = write_temp("probe-hidden.so", &hidden);
     assert!(probe_library(&path, &blob).unwrap().is_none());
 
     // Cut anywhere: in the headers, the tables, the blob or the section
     // table at the end. Never a panic; never a look that claims the blob.
     for len in (0..good.len()).step_by(97).chain([good.len() - 1]) {
-        let path = write_temp("cut.so", &good[..len]);
+        let path = write_temp("probe-cut.so", &good[..len]);
         if let Some(probe) = probe_library(&path, &blob).unwrap() {
             assert!(!probe.identical, "cut at {len}");
         }
@@ -267,7 +261,7 @@ fn the_quick_look_declines_what_it_cannot_read() {
     let mut bad = good.clone();
     let hash = find_section(&good, elf::SHT_GNU_HASH);
     bad[hash + 12..hash + 16].copy_from_slice(&40u32.to_le_bytes());
-    let path = write_temp("bad-hash.so", &bad);
+    let path = write_temp("probe-bad-hash.so", &bad);
     assert!(probe_library(&path, &blob).unwrap().is_none());
 
     // Chains that never end, and a bloom filter that lets every name
@@ -284,9 +278,9 @@ fn the_quick_look_declines_what_it_cannot_read() {
         }
         file
     };
-    let path = write_temp("endless.so", &endless(&good, 41));
+    let path = write_temp("probe-endless.so", &endless(&good, 41));
     assert!(probe_library(&path, &blob).unwrap().unwrap().identical);
-    let path = write_temp("endless-hidden.so", &endless(&hidden, 40));
+    let path = write_temp("probe-endless-hidden.so", &endless(&hidden, 40));
     assert!(probe_library(&path, &blob).unwrap().is_none());
 
     // Not ELF at all, and a file that does not exist.
@@ -295,7 +289,7 @@ fn the_quick_look_declines_what_it_cannot_read() {
         b"just some text, long enough to be read as a header",
     );
     assert!(probe_library(&path, &blob).unwrap().is_none());
-    let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe/missing.so");
+    let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("read/probe-missing.so");
     let error = probe_library(&missing, &blob).unwrap_err();
     assert!(error.to_string().contains("missing.so"), "{error}");
 }

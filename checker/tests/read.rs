@@ -98,7 +98,7 @@ fn exported(name: &str, value: u64, size: u64, kind: SymbolKind, section: Symbol
     }
 }
 
-fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("read");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);

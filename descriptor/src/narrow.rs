@@ -5,7 +5,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::fingerprint::{ItemKind, ItemRef, type_refs, wire_refs};
 use crate::index::Index;
-use crate::model::{Constant, Descriptor, Function, Ownership, TypeKind, Variable};
+use crate::model::{Descriptor, Function, Ownership, TypeKind};
 
 impl Descriptor {
     /// This descriptor with only the listed items and what they reach: the
@@ -39,28 +39,10 @@ impl Descriptor {
         let mut constants: HashSet<&str> = HashSet::new();
         let mut reach = Reach::default();
         let mut pending: Vec<&Function> = Vec::new();
-        // Variables and constants by name, when any is asked for. A name held
-        // twice (only an invalid descriptor does) maps to its first entry:
-        // collected in reverse, the first overwrites the later ones.
+        // Variables and constants by name, when any is asked for.
         let wants = |kind| items.iter().any(|i| i.kind == kind);
-        let variable: HashMap<&str, &Variable> = if wants(ItemKind::Variable) {
-            self.variables
-                .iter()
-                .rev()
-                .map(|v| (v.symbol.as_str(), v))
-                .collect()
-        } else {
-            HashMap::new()
-        };
-        let constant: HashMap<&str, &Constant> = if wants(ItemKind::Constant) {
-            self.constants
-                .iter()
-                .rev()
-                .map(|c| (c.name.as_str(), c))
-                .collect()
-        } else {
-            HashMap::new()
-        };
+        let variable = by_name(wants(ItemKind::Variable), &self.variables, |v| &v.symbol);
+        let constant = by_name(wants(ItemKind::Constant), &self.constants, |c| &c.name);
         for item in items {
             match item.kind {
                 ItemKind::Function => {
@@ -240,6 +222,24 @@ impl<'a> Reach<'a> {
             }
         }
     }
+}
+
+/// The entries of a table by name, or none when `wanted` is false. A name
+/// held twice (only an invalid descriptor does) maps to its first entry:
+/// collected in reverse, the first overwrites the later ones.
+fn by_name<'a, T>(
+    wanted: bool,
+    entries: &'a [T],
+    name: impl Fn(&'a T) -> &'a String,
+) -> HashMap<&'a str, &'a T> {
+    if !wanted {
+        return HashMap::new();
+    }
+    entries
+        .iter()
+        .rev()
+        .map(|e| (name(e).as_str(), e))
+        .collect()
 }
 
 #[cfg(test)]
