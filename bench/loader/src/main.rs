@@ -18,6 +18,14 @@
 //! abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION FULL_EXPECTATION ITERATIONS
 //! ```
 //!
+//! The modes alternate, so that each open finds the caches as the others
+//! left them (after a full check, neither the blob nor the expectation's
+//! copy of it is in the CPU caches), as a host opening libraries one after
+//! another would. The fast path is also timed in two parts: the check before
+//! `dlopen` (`fast_check`), and the whole open. Then a second loop
+//! alternates only plain opens and fast-path opens (`hot`), where the file
+//! and the expectation stay in the caches.
+//!
 //! Prints one JSON object: per mode, the median, mean and minimum time of an
 //! open in microseconds (the close is not timed).
 
@@ -58,25 +66,36 @@ fn main() {
     let matched = expectation(matched);
     let full = expectation(full);
 
-    // The modes interleave so that a change in machine load hits them alike.
-    let (mut plain_t, mut fast_t, mut matched_t, mut full_t) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut fast_identical = true;
-    let mut matched_unchanged = true;
-    let mut full_skipped = false;
-    for i in 0..iterations + 1 {
+    let plain_open = || {
         let start = Instant::now();
         // SAFETY: the benchmark's own generated library, whose code is trivial.
         let plain = unsafe { libloading::Library::new(lib) }.expect("plain open");
-        let plain_time = start.elapsed();
+        let time = start.elapsed();
         drop(plain);
-
+        time
+    };
+    // The fast path, in two parts: the check, then loading.
+    let mut fast_identical = true;
+    let mut fast_open = || {
         let start = Instant::now();
+        let checked = abi_loader::check(lib, &fast).expect("the fast-path check accepts");
+        let check_time = start.elapsed();
+        fast_identical &= checked.identical();
         // SAFETY: as above.
-        let opened = unsafe { Library::open(lib, &fast) }.expect("the fast-path open accepts");
-        let fast_time = start.elapsed();
-        fast_identical &= opened.identical();
+        let opened = unsafe { checked.load() }.expect("the fast-path open accepts");
+        let time = start.elapsed();
         drop(opened);
+        (check_time, time)
+    };
+
+    // The modes interleave so that a change in machine load hits them alike.
+    let (mut plain_t, mut fast_t, mut fast_check_t, mut matched_t, mut full_t) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut matched_unchanged = true;
+    let mut full_skipped = false;
+    for i in 0..iterations + 1 {
+        let plain_time = plain_open();
+        let (fast_check_time, fast_time) = fast_open();
 
         let start = Instant::now();
         // SAFETY: as above.
@@ -96,15 +115,35 @@ fn main() {
         if i > 0 {
             plain_t.push(plain_time);
             fast_t.push(fast_time);
+            fast_check_t.push(fast_check_time);
             matched_t.push(matched_time);
             full_t.push(full_time);
+        }
+    }
+
+    // Plain and fast-path opens alone, with nothing in between to evict
+    // the blob from the caches.
+    let (mut hot_plain_t, mut hot_fast_t, mut hot_check_t) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..2 * iterations + 1 {
+        let plain_time = plain_open();
+        let (check_time, fast_time) = fast_open();
+        if i > 0 {
+            hot_plain_t.push(plain_time);
+            hot_fast_t.push(fast_time);
+            hot_check_t.push(check_time);
         }
     }
     let out = json!({
         "plain": stats(plain_t),
         "fast": stats(fast_t),
+        "fast_check": stats(fast_check_t),
         "matched": stats(matched_t),
         "full": stats(full_t),
+        "hot": {
+            "plain": stats(hot_plain_t),
+            "fast": stats(hot_fast_t),
+            "fast_check": stats(hot_check_t),
+        },
         // The fast path must not decode, the full check must compare.
         "fast_path_taken": fast_identical,
         // The matched open must decode, and compare nothing.
