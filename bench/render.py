@@ -242,6 +242,7 @@ def loader_table(results):
         rows = ["| N | check | fast-path open | plain open | check | fast-path open | plain open "
                 "| added |",
                 "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+
         def med(x):
             return x["median_us"]
 

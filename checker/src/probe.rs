@@ -83,8 +83,20 @@ struct Aligned {
 }
 
 impl Aligned {
+    /// `len` zero bytes.
+    fn zeroed(len: usize) -> Aligned {
+        Aligned {
+            words: vec![0; len.div_ceil(8)],
+            len,
+        }
+    }
+
     fn bytes(&self) -> &[u8] {
         &pod::bytes_of_slice(&self.words)[..self.len]
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut pod::bytes_of_slice_mut(&mut self.words)[..self.len]
     }
 
     /// The bytes as `count` values of `T`.
@@ -97,13 +109,9 @@ impl Aligned {
 
 /// Reads exactly `len` bytes at `offset`, or nothing.
 fn read_at(file: &File, offset: u64, len: usize) -> Option<Aligned> {
-    let mut words = vec![0u64; len.div_ceil(8)];
-    read_exact_at(
-        file,
-        offset,
-        &mut pod::bytes_of_slice_mut(&mut words)[..len],
-    )?;
-    Some(Aligned { words, len })
+    let mut buf = Aligned::zeroed(len);
+    read_exact_at(file, offset, buf.bytes_mut())?;
+    Some(buf)
 }
 
 #[cfg(unix)]
@@ -118,14 +126,13 @@ fn read_exact_at(mut file: &File, offset: u64, buf: &mut [u8]) -> Option<()> {
     file.read_exact(buf).ok()
 }
 
-/// Reads `N` bytes at `offset` within a section of the file: `start` and
-/// `size` are the section's.
-fn read_array<const N: usize>(file: &File, start: u64, size: u64, offset: u64) -> Option<[u8; N]> {
-    if offset.checked_add(N as u64)? > size {
+/// Reads `N` bytes at `offset` within `section`.
+fn read_array<const N: usize>(file: &File, section: Span, offset: u64) -> Option<[u8; N]> {
+    if offset.checked_add(N as u64)? > section.size {
         return None;
     }
     let mut bytes = [0; N];
-    read_exact_at(file, start.checked_add(offset)?, &mut bytes)?;
+    read_exact_at(file, section.offset.checked_add(offset)?, &mut bytes)?;
     Some(bytes)
 }
 
@@ -195,8 +202,7 @@ impl Look<'_> {
         let start: u64 = section.sh_addr(endian).into();
         let blob = span(section);
         let at = address.checked_sub(start)?;
-        let header_bytes: [u8; BLOB_HEADER_LEN] =
-            read_array(self.file, blob.offset, blob.size, at)?;
+        let header_bytes: [u8; BLOB_HEADER_LEN] = read_array(self.file, blob, at)?;
         let parsed = BlobHeader::parse(&header_bytes).ok()?;
         let identical = known.get(..BLOB_HEADER_LEN) == Some(&header_bytes[..])
             && self.holds(blob, at, known)?;
@@ -224,9 +230,8 @@ impl Look<'_> {
         name: &[u8],
     ) -> Option<Elf::Sym> {
         let file = self.file;
-        let u32_at = |offset: u64| {
-            read_array::<4>(file, hash.offset, hash.size, offset).map(|b| endian.read_u32_bytes(b))
-        };
+        let u32_at =
+            |offset: u64| read_array::<4>(file, hash, offset).map(|b| endian.read_u32_bytes(b));
         let bucket_count = u32_at(0)?;
         let symbol_base = u32_at(4)?;
         let bloom_count = u32_at(8)?;
@@ -242,7 +247,7 @@ impl Look<'_> {
         let h = elf::gnu_hash(name);
         let at = 16 + u64::from((h / word_bits) & (bloom_count - 1)) * word;
         let filter = if word == 8 {
-            endian.read_u64_bytes(read_array(file, hash.offset, hash.size, at)?)
+            endian.read_u64_bytes(read_array(file, hash, at)?)
         } else {
             u64::from(u32_at(at)?)
         };
@@ -315,17 +320,16 @@ impl Look<'_> {
 /// architectures only for a parsed file, so this parses a copy of the header
 /// that points at no program header and no section, a file of its own.
 fn architecture<Elf: FileHeader<Endian = Endianness>>(head: &[u8]) -> Option<String> {
-    let len = size_of::<Elf>();
-    let mut words = vec![0u64; len.div_ceil(8)];
-    let copy = &mut pod::bytes_of_slice_mut(&mut words)[..len];
-    copy.copy_from_slice(head.get(..len)?);
+    let mut copy = Aligned::zeroed(size_of::<Elf>());
+    copy.bytes_mut()
+        .copy_from_slice(head.get(..size_of::<Elf>())?);
     // `e_phoff` and `e_shoff`, one after the other.
     let offsets = if size_of::<Elf::Word>() == 8 {
         32..48
     } else {
         28..36
     };
-    copy.get_mut(offsets)?.fill(0);
-    let file = object::read::elf::ElfFile::<Elf, &[u8]>::parse(&*copy).ok()?;
+    copy.bytes_mut().get_mut(offsets)?.fill(0);
+    let file = object::read::elf::ElfFile::<Elf, &[u8]>::parse(copy.bytes()).ok()?;
     Some(format!("{:?}", file.architecture()))
 }
