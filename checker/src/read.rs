@@ -305,21 +305,13 @@ pub fn read_source(path: &Path) -> Result<(Descriptor, FileForm, Vec<u8>), ReadE
 }
 
 /// Reads the descriptors of `old` and `new` as two calls of
-/// [`read_descriptor`] do, with the same results and errors, but validates
-/// `old` on a second thread while `new` is decoded.
+/// [`read_descriptor`] do, with the same results and errors, the two on two
+/// threads: each file is read, decoded and validated on its own.
 pub fn read_descriptor_pair(
     old: &Path,
     new: &Path,
 ) -> (Result<Descriptor, ReadError>, Result<Descriptor, ReadError>) {
-    let old_descriptor = match read_unvalidated(old) {
-        Ok((descriptor, _, _)) => descriptor,
-        Err(e) => return (Err(e), read_descriptor(new)),
-    };
-    let (checked, new_read) =
-        crate::alongside(|| old_descriptor.validate(), || read_unvalidated(new));
-    let old_result = invalid(old, checked).map(|()| old_descriptor);
-    let new_result = new_read.and_then(|(d, _, _)| validated(new, d));
-    (old_result, new_result)
+    crate::alongside(|| read_descriptor(old), || read_descriptor(new))
 }
 
 /// `descriptor`, read from `path`, if it is valid.
