@@ -291,8 +291,12 @@ impl HostExpectation {
             (Vec::new(), None)
         } else {
             let narrowed = library.narrowed(&self.items);
-            let (mut findings, _) =
-                crate::judge(&self.descriptor, &narrowed, &crate::Config::default());
+            let (mut findings, _) = crate::judge(
+                &self.descriptor,
+                &narrowed,
+                &crate::Config::default(),
+                false,
+            );
             crate::report::order(&mut findings);
             (findings, Some(narrowed))
         };

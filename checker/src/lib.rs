@@ -115,15 +115,16 @@ pub fn compare_with(
     let (old, new) = (old.canonical(), new.canonical());
     let (old, new) = (&*old, &*new);
     // The fingerprints are computed while the engine runs, on a second
-    // thread when the descriptors are large enough to make it worth one.
+    // thread when the descriptors are large enough to make it worth one;
+    // then the engine also compares the tables on a thread of their own.
     let fingerprints =
         || -> Result<_, EncodeError> { Ok((old.fingerprint()?, new.fingerprint()?)) };
     let large = old.functions.len() + old.types.len() + new.functions.len() + new.types.len()
         >= PARALLEL_FROM;
     let (fingerprints, (findings, unused)) = if large {
-        alongside(fingerprints, || judge(old, new, config))
+        alongside(fingerprints, || judge(old, new, config, true))
     } else {
-        (fingerprints(), judge(old, new, config))
+        (fingerprints(), judge(old, new, config, false))
     };
     let (old_fingerprint, new_fingerprint) = fingerprints?;
     let old_side = report::Side::of(old, old_fingerprint);
@@ -158,13 +159,15 @@ pub(crate) fn alongside<A: Send, B>(
 const PARALLEL_FROM: usize = 2000;
 
 /// The findings of [`compare_with`] and the suppressions that matched
-/// nothing, without the report's fingerprints.
+/// nothing, without the report's fingerprints. With `parallel`, the engine
+/// compares the tables on a second thread (see [`diff::diff`]).
 pub(crate) fn judge(
     old: &Descriptor,
     new: &Descriptor,
     config: &Config,
+    parallel: bool,
 ) -> (Vec<Finding>, Vec<UnusedSuppression>) {
-    let mut findings = diff::diff(old, new);
+    let mut findings = diff::diff(old, new, parallel);
     config.apply_levels(&mut findings);
     if let (Some(a), Some(b)) = (&old.library.soname, &new.library.soname) {
         let required_major = findings

@@ -9,7 +9,7 @@ use super::types::Site;
 use super::{Engine, Owner, Path, opt_str, spelling};
 use crate::rules::RuleId;
 
-impl<'a> Engine<'a> {
+impl<'a> Engine<'a, '_> {
     /// Mutability, nullability and ownership, judged for the receiver.
     pub(super) fn contract(
         &mut self,

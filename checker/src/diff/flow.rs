@@ -1,9 +1,9 @@
 //! Direction: which way values of each type cross the boundary, and which
 //! exported items reach a type.
 
-use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
@@ -72,7 +72,7 @@ pub(super) struct Reach<'a> {
     /// the types and items that refer to it directly. Built when a finding
     /// first asks which items reach a type: most comparisons ask for few or
     /// none, and the edges are the largest part of this structure.
-    users: OnceCell<HashMap<Node<'a>, Vec<User<'a>>>>,
+    users: OnceLock<HashMap<Node<'a>, Vec<User<'a>>>>,
 }
 
 /// A type table entry, compared and hashed by address: one per id in the
@@ -161,7 +161,7 @@ impl<'a> Reach<'a> {
             flows: HashMap::with_capacity(d.types.len()),
             wire_flows: HashMap::with_capacity(d.wire_types.len()),
             codes_used: HashSet::new(),
-            users: OnceCell::new(),
+            users: OnceLock::new(),
         };
         let mut work: Vec<(&'a str, Flow)> = Vec::new();
         let mut wire_work: Vec<(&'a str, Flow)> = Vec::new();

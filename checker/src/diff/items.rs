@@ -94,7 +94,7 @@ fn merge_sorted<'t, T>(
     Some((paired, added))
 }
 
-impl<'a> Engine<'a> {
+impl<'a> Engine<'a, '_> {
     pub(super) fn items(&mut self) {
         let (o, n) = (self.old.descriptor, self.new.descriptor);
         let function = [RuleId::FunctionRemoved, RuleId::FunctionAdded];

@@ -1,10 +1,11 @@
 //! The diff engine: compares two descriptors and classifies every difference.
 //!
-//! [`diff`] runs the passes in order: the envelope (library and target), the
-//! items ([`items`]), the named types ([`named`], which compares types used
-//! at a site through [`types`] and [`contract`]), the wire types and code
-//! tables ([`wire`]). [`flow`] says which way each type crosses the boundary,
-//! which picks between a breaking and a compatible rule.
+//! [`diff`] runs the passes: the envelope (library and target) and the
+//! items ([`items`]); then, or meanwhile on a second thread, the named types
+//! ([`named`], which compares types used at a site through [`types`] and
+//! [`contract`]), the wire types and code tables ([`wire`]). [`flow`] says
+//! which way each type crosses the boundary, which picks between a breaking
+//! and a compatible rule.
 
 mod contract;
 mod flow;
@@ -13,9 +14,9 @@ mod named;
 mod types;
 mod wire;
 
-use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::OnceLock;
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -79,35 +80,58 @@ impl fmt::Display for Path<'_> {
 /// convention instead of `c`, an alignment override equal to the size) are
 /// the same descriptor, encode to the same bytes and have the same
 /// fingerprints, so they must not differ here either.
-pub(crate) fn diff(old: &Descriptor, new: &Descriptor) -> Vec<Finding> {
+///
+/// With `parallel`, the tables (named types, wire types, code tables) are
+/// compared on a second thread while this one compares the envelope and the
+/// items; the findings are the same, in the same order.
+pub(crate) fn diff(old: &Descriptor, new: &Descriptor, parallel: bool) -> Vec<Finding> {
     // Decoded canonical CBOR is canonical already: no copy then.
     let (old, new) = (old.canonical(), new.canonical());
     let old_ix = Index::new(&old);
     let new_ix = Index::new(&new);
-    let mut e = Engine {
-        old_reach: Reach::new(&old, &old_ix),
-        new_reach: OnceCell::new(),
-        old: old_ix,
-        new: new_ix,
+    let old_reach = Reach::new(&old, &old_ix);
+    let new_reach = OnceLock::new();
+    let engine = || Engine {
+        old: &old_ix,
+        new: &new_ix,
+        old_reach: &old_reach,
+        new_reach: &new_reach,
         findings: Vec::new(),
         active: Vec::new(),
         items_memo: HashMap::new(),
     };
-    e.envelope();
-    e.items();
-    e.named_types();
-    e.wire_types();
-    e.code_tables();
-    e.findings
+    let items = || {
+        let mut e = engine();
+        e.envelope();
+        e.items();
+        e.findings
+    };
+    let tables = || {
+        let mut e = engine();
+        e.named_types();
+        e.wire_types();
+        e.code_tables();
+        e.findings
+    };
+    let (mut findings, tables) = if parallel {
+        let (tables, items) = crate::alongside(tables, items);
+        (items, tables)
+    } else {
+        (items(), tables())
+    };
+    findings.extend(tables);
+    findings
 }
 
-struct Engine<'a> {
-    old: Index<'a>,
-    new: Index<'a>,
-    old_reach: Reach<'a>,
+/// One pass of the comparison, over indexes and flows that every pass
+/// shares.
+struct Engine<'a, 's> {
+    old: &'s Index<'a>,
+    new: &'s Index<'a>,
+    old_reach: &'s Reach<'a>,
     /// Asked only whether a type present only in the new descriptor is
     /// used: built the first time that is asked.
-    new_reach: OnceCell<Reach<'a>>,
+    new_reach: &'s OnceLock<Reach<'a>>,
     findings: Vec<Finding>,
     /// The anonymous pairs being compared, innermost last (a stack: each
     /// comparison ends before the one that started it).
@@ -119,7 +143,7 @@ fn opt_str<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "none".to_owned(), |v| v.to_string())
 }
 
-impl<'a> Engine<'a> {
+impl<'a> Engine<'a, '_> {
     fn report(&mut self, rule: RuleId, owner: &Owner<'a>, path: &Path<'_>, detail: String) {
         let items = match *owner {
             Owner::Item(kind, name) => vec![ItemRef::new(kind, name)],
@@ -269,5 +293,72 @@ fn spelling<T: Serialize>(v: &T) -> String {
         Ok(serde_json::Value::String(s)) => s,
         Ok(other) => other.to_string(),
         Err(e) => format!("<{e}>"),
+    }
+}
+
+// The random descriptors of the descriptor crate's tests.
+#[cfg(test)]
+#[path = "../../../descriptor/tests/strategies.rs"]
+#[allow(dead_code, clippy::unwrap_used)]
+mod strategies;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use proptest::prelude::*;
+
+    use super::diff;
+    use abi_descriptor::Descriptor;
+
+    use super::strategies;
+
+    /// `d`'s canonical CBOR with each `(position, byte)` written over it,
+    /// decoded again, if that decodes and is valid.
+    fn mutation(d: &Descriptor, edits: &[(usize, u8)]) -> Option<Descriptor> {
+        let mut bytes = d.to_cbor().unwrap();
+        let n = bytes.len();
+        for &(at, byte) in edits {
+            bytes[at % n] = byte;
+        }
+        let mutated = Descriptor::from_cbor(&bytes).ok()?;
+        mutated.validate().ok()?;
+        Some(mutated)
+    }
+
+    #[test]
+    fn the_example_compares_alike_on_one_thread_and_two() {
+        let v1 = Descriptor::from_json(include_str!("../../../examples/libtile/v1.json")).unwrap();
+        let v2 = Descriptor::from_json(include_str!("../../../examples/libtile/v2.json")).unwrap();
+        for (old, new) in [(&v1, &v2), (&v2, &v1)] {
+            let sequential = diff(old, new, false);
+            assert!(!sequential.is_empty());
+            assert_eq!(diff(old, new, true), sequential);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Comparing the tables on a second thread changes neither the
+        /// findings nor their order, on unrelated descriptors and on
+        /// mutations of one (which differ in a few places).
+        #[test]
+        fn the_findings_do_not_depend_on_the_threads(
+            a in strategies::descriptor(),
+            b in strategies::descriptor(),
+            edits in prop::collection::vec(
+                prop::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+                16,
+            ),
+        ) {
+            let mut pairs = vec![(a.clone(), b)];
+            pairs.extend(edits.iter().filter_map(|e| mutation(&a, e)).map(|m| (a.clone(), m)));
+            for (old, new) in &pairs {
+                for (old, new) in [(old, new), (new, old)] {
+                    prop_assert_eq!(diff(old, new, true), diff(old, new, false));
+                }
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ use super::types::{Site, is_named};
 use super::{Engine, Owner, Path, opt_str, spelling};
 use crate::rules::RuleId;
 
-impl<'a> Engine<'a> {
+impl<'a> Engine<'a, '_> {
     pub(super) fn named_types(&mut self) {
         let (o, n) = (self.old.descriptor, self.new.descriptor);
         let reached = self.unused(
@@ -55,7 +55,7 @@ impl<'a> Engine<'a> {
         let (pairs, added) = pair_by(old, new, id);
         let mut reached = Vec::new();
         for (o, n) in pairs {
-            match (n, flow(&self.old_reach, o)) {
+            match (n, flow(self.old_reach, o)) {
                 (Some(n), Some(f)) => reached.push((o, n, f)),
                 (Some(n), None) if o != n => self.report(
                     RuleId::UnusedTypeChanged,
@@ -76,7 +76,7 @@ impl<'a> Engine<'a> {
         for n in added {
             let new_reach = self
                 .new_reach
-                .get_or_init(|| Reach::new(self.new.descriptor, &self.new));
+                .get_or_init(|| Reach::new(self.new.descriptor, self.new));
             if flow(new_reach, n).is_none() {
                 self.report(
                     RuleId::TypeAdded,

@@ -52,7 +52,7 @@ impl Site {
     }
 }
 
-impl<'a> Engine<'a> {
+impl<'a> Engine<'a, '_> {
     /// Compares the types used at one place. Named types that are the same
     /// on both sides are compared once, in [`named_types`](Self::named_types);
     /// anything else is compared here.
@@ -89,7 +89,7 @@ impl<'a> Engine<'a> {
             (None, Some(d)) if !matches!(d.kind, TypeKind::Alias(_)) => Resolved::Def(d),
             _ => ix.resolve(r),
         };
-        match (resolve(&self.old, o, op, od), resolve(&self.new, n, np, nd)) {
+        match (resolve(self.old, o, op, od), resolve(self.new, n, np, nd)) {
             (Resolved::Primitive(a), Resolved::Primitive(b)) => {
                 if a != b {
                     self.report(site.rule(), owner, path, format!("`{a}` -> `{b}`"));

@@ -8,7 +8,7 @@ use super::items::param_position;
 use super::{Engine, Owner, Path, opt_str, spelling};
 use crate::rules::RuleId;
 
-impl<'a> Engine<'a> {
+impl<'a> Engine<'a, '_> {
     pub(super) fn wire_call(
         &mut self,
         owner: &Owner<'a>,
