@@ -7,24 +7,11 @@ use abi_check::compare;
 use abi_descriptor::{Descriptor, type_refs, wire_refs};
 use proptest::prelude::*;
 
-use crate::strategies::descriptor;
+use crate::strategies::{descriptor, mutation};
 
 /// A finding on one line, for failure messages: `rule: path: detail`.
 pub(crate) fn line(f: &abi_check::Finding) -> String {
     format!("{}: {}: {}", f.rule, f.path, f.detail)
-}
-
-/// `d`'s canonical CBOR with each `(position, byte)` written over it, decoded
-/// again; `None` when the result does not decode or is not valid.
-pub(crate) fn mutation(d: &Descriptor, edits: &[(usize, u8)]) -> Option<Descriptor> {
-    let mut bytes = d.to_cbor().unwrap();
-    let n = bytes.len();
-    for &(at, byte) in edits {
-        bytes[at % n] = byte;
-    }
-    let mutated = Descriptor::from_cbor(&bytes).ok()?;
-    mutated.validate().ok()?;
-    Some(mutated)
 }
 
 /// `d` without the types, wire types and code tables that no item reaches:

@@ -8,8 +8,9 @@ use abi_check::{HostExpectation, compare, items_of, refuses};
 use abi_descriptor::{Descriptor, ItemRef};
 use proptest::prelude::*;
 
-use crate::properties::{line, mutation};
+use crate::properties::line;
 use crate::strategies::descriptor;
+use crate::strategies::mutation;
 
 /// Whether the checker, comparing whole descriptors, finds a change that
 /// would make a host refuse the new one.

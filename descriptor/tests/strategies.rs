@@ -1492,3 +1492,18 @@ pub fn to_json_shuffled(value: &serde_json::Value, rng: &mut Shuffler) -> String
     write(value, rng, &mut out);
     out
 }
+
+/// `d`'s canonical CBOR with each `(position, byte)` written over it
+/// (positions wrap around), decoded again; `None` when the result does not
+/// decode or is not valid. (Used by the checker's tests.)
+#[allow(dead_code)]
+pub fn mutation(d: &Descriptor, edits: &[(usize, u8)]) -> Option<Descriptor> {
+    let mut bytes = d.to_cbor().expect("a descriptor encodes");
+    let n = bytes.len();
+    for &(at, byte) in edits {
+        bytes[at % n] = byte;
+    }
+    let mutated = Descriptor::from_cbor(&bytes).ok()?;
+    mutated.validate().ok()?;
+    Some(mutated)
+}

@@ -311,20 +311,7 @@ mod tests {
     use super::diff;
     use abi_descriptor::Descriptor;
 
-    use super::strategies;
-
-    /// `d`'s canonical CBOR with each `(position, byte)` written over it,
-    /// decoded again, if that decodes and is valid.
-    fn mutation(d: &Descriptor, edits: &[(usize, u8)]) -> Option<Descriptor> {
-        let mut bytes = d.to_cbor().unwrap();
-        let n = bytes.len();
-        for &(at, byte) in edits {
-            bytes[at % n] = byte;
-        }
-        let mutated = Descriptor::from_cbor(&bytes).ok()?;
-        mutated.validate().ok()?;
-        Some(mutated)
-    }
+    use super::strategies::{self, mutation};
 
     #[test]
     fn the_example_compares_alike_on_one_thread_and_two() {
