@@ -9,8 +9,7 @@ use abi_descriptor::{Descriptor, ItemRef};
 use proptest::prelude::*;
 
 use crate::properties::line;
-use crate::strategies::descriptor;
-use crate::strategies::mutation;
+use crate::strategies::{descriptor, mutation};
 
 /// Whether the checker, comparing whole descriptors, finds a change that
 /// would make a host refuse the new one.

@@ -306,11 +306,10 @@ mod strategies;
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use abi_descriptor::Descriptor;
     use proptest::prelude::*;
 
     use super::diff;
-    use abi_descriptor::Descriptor;
-
     use super::strategies::{self, mutation};
 
     #[test]
