@@ -6,10 +6,12 @@
 //! is random per process, so ids cannot be crafted in advance to collide and
 //! turn lookups quadratic.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use foldhash::{HashMap, HashMapExt};
 
 use crate::model::{
-    BufferLength, CodeTable, Descriptor, Function, Primitive, TypeDef, TypeKind, TypeRef,
+    BufferLength, CodeTable, Descriptor, Function, Primitive, Stamp, TypeDef, TypeKind, TypeRef,
     WireTypeDef,
 };
 
@@ -44,7 +46,21 @@ pub struct Index<'a> {
     wire_types: HashMap<&'a str, &'a WireTypeDef>,
     code_tables: HashMap<&'a str, &'a CodeTable>,
     functions: HashMap<&'a str, &'a Function>,
+    /// This index's serial number, with which it stamps the descriptor's
+    /// named references with the position of their entries (see
+    /// [`Index::target`]); `None` once serial numbers run out.
+    serial: Option<u64>,
+    /// Whether some type id is a primitive's name (a descriptor that does
+    /// not validate), so that a reference to a primitive may name an entry.
+    primitive_ids: bool,
 }
+
+/// The next index's serial number. Numbers are never reused: they run out
+/// after 2^43 indexes, and later indexes look every name up.
+static SERIAL: AtomicU64 = AtomicU64::new(1);
+
+/// The position stamped on a reference that names no entry.
+const NO_ENTRY: u64 = (1 << Stamp::SLOT_BITS) - 1;
 
 impl<'a> Index<'a> {
     /// Indexes `descriptor`. Where ids repeat, the first entry wins
@@ -59,9 +75,16 @@ impl<'a> Index<'a> {
             }
             map
         }
+        let types = first(descriptor.types.iter().map(|t| (t.id.as_str(), t)));
+        let serial = stamp_references(descriptor, &types);
         Index {
             descriptor,
-            types: first(descriptor.types.iter().map(|t| (t.id.as_str(), t))),
+            serial,
+            primitive_ids: descriptor
+                .types
+                .iter()
+                .any(|t| t.id.parse::<Primitive>().is_ok()),
+            types,
             wire_types: first(descriptor.wire_types.iter().map(|t| (t.id.as_str(), t))),
             code_tables: first(descriptor.code_tables.iter().map(|t| (t.id.as_str(), t))),
             functions: first(descriptor.functions.iter().map(|f| (f.symbol.as_str(), f))),
@@ -71,6 +94,34 @@ impl<'a> Index<'a> {
     /// The type table entry with this id.
     pub fn type_def(&self, id: &str) -> Option<&'a TypeDef> {
         self.types.get(id).copied()
+    }
+
+    /// The type table entry `r` names, if any: the same as
+    /// [`type_def`](Self::type_def) of `r`'s name.
+    ///
+    /// A reference of the indexed descriptor is found by position: building
+    /// the index looked each one up once and stamped it with what it found.
+    /// Any other reference is looked up by name.
+    pub fn target(&self, r: &TypeRef) -> Option<&'a TypeDef> {
+        let Some(stamp) = r.stamp() else {
+            // A primitive names an entry only in a descriptor that does
+            // not validate.
+            return match self.primitive_ids {
+                true => self.types.get(r.as_str()).copied(),
+                false => None,
+            };
+        };
+        if let Some(serial) = self.serial
+            && let Some(slot) = stamp.get(serial)
+        {
+            return match slot {
+                NO_ENTRY => None,
+                _ => usize::try_from(slot)
+                    .ok()
+                    .and_then(|i| self.descriptor.types.get(i)),
+            };
+        }
+        self.types.get(r.as_str()).copied()
     }
 
     /// The wire type table entry with this id.
@@ -90,7 +141,7 @@ impl<'a> Index<'a> {
 
     /// Whether `r` names a primitive or a table entry.
     pub fn exists(&self, r: &TypeRef) -> bool {
-        r.primitive().is_some() || self.types.contains_key(r.as_str())
+        r.primitive().is_some() || self.target(r).is_some()
     }
 
     /// Follows aliases from `r` to what it finally names.
@@ -101,7 +152,7 @@ impl<'a> Index<'a> {
             if let Some(p) = current.primitive() {
                 return Resolved::Primitive(p);
             }
-            match self.types.get(current.as_str()) {
+            match self.target(current) {
                 None => return Resolved::Missing(current.as_str()),
                 Some(def) => match &def.kind {
                     TypeKind::Alias(a) => current = &a.target,
@@ -143,7 +194,7 @@ impl<'a> Index<'a> {
                     .map_or(size, |&a| u64::from(a));
                 return scaled(Layout { size, align }, count);
             }
-            let def = self.types.get(current.as_str())?;
+            let def = self.target(current)?;
             let declared = |size, align| scaled(Layout { size, align }, count);
             match &def.kind {
                 TypeKind::Alias(a) => current = &a.target,
@@ -180,4 +231,64 @@ impl<'a> Index<'a> {
             None => format!("type `{id}`"),
         }
     }
+}
+
+/// Stamps every named reference of `d` with the position of the entry
+/// `types` finds for it, under a new serial number, and returns the number;
+/// `None` when numbers have run out or the table is too long to stamp.
+fn stamp_references(d: &Descriptor, types: &HashMap<&str, &TypeDef>) -> Option<u64> {
+    if d.types.len() >= NO_ENTRY as usize {
+        return None;
+    }
+    let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+    if serial >= 1 << (64 - Stamp::SLOT_BITS) {
+        return None;
+    }
+    // The position of an entry is its offset in the table.
+    let base = d.types.as_ptr() as usize;
+    let size = std::mem::size_of::<TypeDef>().max(1);
+    let stamp = |r: &TypeRef| {
+        if let Some(stamp) = r.stamp() {
+            let slot = match types.get(r.as_str()) {
+                Some(&def) => ((def as *const TypeDef as usize - base) / size) as u64,
+                None => NO_ENTRY,
+            };
+            stamp.set(serial, slot);
+        }
+    };
+    for f in &d.functions {
+        f.params.iter().for_each(|p| stamp(&p.ty));
+        stamp(&f.ret);
+    }
+    d.variables.iter().for_each(|v| stamp(&v.ty));
+    d.constants.iter().for_each(|c| stamp(&c.ty));
+    for t in &d.types {
+        match &t.kind {
+            TypeKind::Opaque(_) => {}
+            TypeKind::Alias(a) => stamp(&a.target),
+            TypeKind::Pointer(p) => stamp(&p.pointee),
+            TypeKind::Struct(s) => s.fields.iter().for_each(|f| stamp(&f.ty)),
+            TypeKind::Extensible(s) => s.fields.iter().for_each(|f| stamp(&f.ty)),
+            TypeKind::Union(u) => u.members.iter().for_each(|m| stamp(&m.ty)),
+            TypeKind::Enum(e) => stamp(&e.repr),
+            TypeKind::TaggedUnion(u) => {
+                stamp(&u.tag.ty);
+                u.variants
+                    .iter()
+                    .filter_map(|v| v.payload.as_ref())
+                    .for_each(stamp);
+            }
+            TypeKind::Array(a) => stamp(&a.element),
+            TypeKind::Buffer(b) => {
+                if let BufferLength::Inline(i) = &b.length {
+                    stamp(&i.len_type);
+                }
+            }
+            TypeKind::FunctionPointer(f) => {
+                f.params.iter().for_each(|p| stamp(&p.ty));
+                stamp(&f.ret);
+            }
+        }
+    }
+    Some(serial)
 }

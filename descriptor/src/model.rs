@@ -164,11 +164,63 @@ pub struct TypeRef(RefName);
 
 /// What a [`TypeRef`] holds: a primitive (its name is not allocated, and
 /// [`TypeRef::primitive`] needs no parsing: most references in a
-/// descriptor name one), or any other name, never a primitive's.
-#[derive(Clone, Debug)]
+/// descriptor name one), or any other name, never a primitive's, with the
+/// position of its entry as the last [`Index`](crate::Index) built over the
+/// reference's descriptor found it (see [`Stamp`]).
+#[derive(Debug)]
 enum RefName {
     Primitive(Primitive),
-    Named(String),
+    Named(Box<str>, Stamp),
+}
+
+// A copy is another reference: it has no position until an index finds one.
+impl Clone for RefName {
+    fn clone(&self) -> Self {
+        match self {
+            RefName::Primitive(p) => RefName::Primitive(*p),
+            RefName::Named(name, _) => RefName::Named(name.clone(), Stamp::default()),
+        }
+    }
+}
+
+/// Where an [`Index`](crate::Index) found the entry a named reference names:
+/// the index's serial number and the entry's position, written by the index
+/// when it is built and read by its lookups.
+///
+/// Only an index writes and reads it, and an index reads only what it wrote
+/// itself (the serial number tells), so that a reference looked up in an
+/// index over another descriptor, or copied into one, is looked up by name.
+/// While an index exists its descriptor cannot change (the index borrows
+/// it), so what it wrote stays true; two indexes over one descriptor write
+/// in turn, and the one overwritten looks names up instead.
+#[derive(Debug, Default)]
+pub(crate) struct Stamp(std::sync::atomic::AtomicU64);
+
+impl TypeRef {
+    /// The stamp of a named reference; `None` for a primitive.
+    pub(crate) fn stamp(&self) -> Option<&Stamp> {
+        match &self.0 {
+            RefName::Primitive(_) => None,
+            RefName::Named(_, stamp) => Some(stamp),
+        }
+    }
+}
+
+impl Stamp {
+    /// Bits of the position (the rest hold the serial number).
+    pub(crate) const SLOT_BITS: u32 = 21;
+
+    /// Records what the index numbered `serial` found.
+    pub(crate) fn set(&self, serial: u64, slot: u64) {
+        let value = (serial << Self::SLOT_BITS) | slot;
+        self.0.store(value, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// What the index numbered `serial` recorded, if it was the last to.
+    pub(crate) fn get(&self, serial: u64) -> Option<u64> {
+        let value = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        (value >> Self::SLOT_BITS == serial).then_some(value & ((1 << Self::SLOT_BITS) - 1))
+    }
 }
 
 impl TypeRef {
@@ -177,7 +229,7 @@ impl TypeRef {
         let id = id.into();
         match id.parse::<Primitive>() {
             Ok(p) => Self::from(p),
-            Err(_) => Self(RefName::Named(id)),
+            Err(_) => Self(RefName::Named(id.into_boxed_str(), Stamp::default())),
         }
     }
 
@@ -185,7 +237,7 @@ impl TypeRef {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             RefName::Primitive(p) => p.as_str(),
-            RefName::Named(id) => id,
+            RefName::Named(id, _) => id,
         }
     }
 
@@ -193,7 +245,7 @@ impl TypeRef {
     pub fn primitive(&self) -> Option<Primitive> {
         match self.0 {
             RefName::Primitive(p) => Some(p),
-            RefName::Named(_) => None,
+            RefName::Named(..) => None,
         }
     }
 }
@@ -260,7 +312,7 @@ impl From<&str> for TypeRef {
     fn from(s: &str) -> Self {
         match s.parse::<Primitive>() {
             Ok(p) => Self::from(p),
-            Err(_) => Self(RefName::Named(s.to_owned())),
+            Err(_) => Self(RefName::Named(s.into(), Stamp::default())),
         }
     }
 }

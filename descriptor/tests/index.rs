@@ -1,7 +1,7 @@
 //! `Index`: lookups, alias resolution and layouts.
 
 use abi_descriptor::{
-    BufferLength, Descriptor, Index, Layout, Primitive, Resolved, TypeKind, TypeRef,
+    BufferLength, Descriptor, Index, Layout, Primitive, Resolved, TypeKind, TypeRef, type_refs,
 };
 use proptest::prelude::*;
 
@@ -81,6 +81,98 @@ proptest! {
             prop_assert_eq!(ix.code_table(&c.id), Some(c));
         }
     }
+}
+
+/// Every type reference of `d`, its items' and its types'.
+fn references(d: &Descriptor) -> Vec<&TypeRef> {
+    let mut refs = Vec::new();
+    for f in &d.functions {
+        refs.extend(f.params.iter().map(|p| &p.ty));
+        refs.push(&f.ret);
+    }
+    refs.extend(d.variables.iter().map(|v| &v.ty));
+    refs.extend(d.constants.iter().map(|c| &c.ty));
+    for t in &d.types {
+        refs.extend(type_refs(&t.kind));
+    }
+    refs
+}
+
+/// What `target` must find: the entry `type_def` finds by name.
+fn expect_targets(ix: &Index<'_>, refs: &[&TypeRef]) -> Result<(), TestCaseError> {
+    for r in refs {
+        prop_assert_eq!(ix.target(r), ix.type_def(r.as_str()), "reference {}", r);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// An index finds the entry of a reference by the position it stamped
+    /// on it, and only of the references it stamped: a second index over
+    /// the same descriptor, an index over a copy or over another
+    /// descriptor, and an index over the descriptor changed after the
+    /// first was dropped all find what a lookup by name finds.
+    #[test]
+    fn target_finds_what_the_name_finds(d in descriptor(), other in descriptor()) {
+        let refs = references(&d);
+        let first = Index::new(&d);
+        expect_targets(&first, &refs)?;
+        // A second index restamps the references; the first still finds
+        // the same entries (by name now).
+        let second = Index::new(&d);
+        expect_targets(&first, &refs)?;
+        expect_targets(&second, &refs)?;
+        // References of another descriptor, and copies that carry no stamp.
+        let elsewhere = Index::new(&other);
+        expect_targets(&elsewhere, &refs)?;
+        expect_targets(&second, &references(&other))?;
+        let copy = d.clone();
+        let copy_index = Index::new(&copy);
+        expect_targets(&copy_index, &refs)?;
+        expect_targets(&second, &references(&copy))?;
+        drop((first, second, elsewhere, copy_index));
+        // The table reversed under the stamps of an index that no longer
+        // exists: a new index stamps again.
+        let mut changed = d.clone();
+        let _ = Index::new(&changed);
+        changed.types.reverse();
+        let ix = Index::new(&changed);
+        expect_targets(&ix, &references(&changed))?;
+    }
+}
+
+#[test]
+fn target_of_a_missing_name_or_a_repeated_id() {
+    let mut d = with_types(
+        r#"{ "id": "Point", "kind": "opaque" },
+           { "id": "a_missing", "kind": "alias", "target": "Missing" }"#,
+    );
+    let ix = Index::new(&d);
+    let missing = match &d.types[1].kind {
+        TypeKind::Alias(a) => &a.target,
+        _ => unreachable!("the second type is an alias"),
+    };
+    assert_eq!(ix.target(missing), None);
+    // The first of two entries with one id, as by name.
+    let point = TypeRef::new("Point");
+    assert!(matches!(
+        ix.target(&point).map(|t| &t.kind),
+        Some(TypeKind::Opaque(_))
+    ));
+    drop(ix);
+    // A primitive names an entry only where a type has a primitive's name.
+    d.types[0].id = "i32".into();
+    let ix = Index::new(&d);
+    assert!(matches!(
+        ix.target(&TypeRef::from(Primitive::I32)).map(|t| &t.kind),
+        Some(TypeKind::Opaque(_))
+    ));
+    assert_eq!(
+        Index::new(&base()).target(&TypeRef::from(Primitive::I32)),
+        None
+    );
 }
 
 fn with_types(json_types: &str) -> Descriptor {

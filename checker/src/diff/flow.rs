@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use abi_descriptor::{
-    CodeTable, Descriptor, Index, ItemKind, ItemRef, Mutability, TypeDef, TypeKind, WireCall,
-    WireRef, WireTypeDef, type_refs, wire_refs,
+    CodeTable, Descriptor, Index, ItemKind, ItemRef, Mutability, TypeDef, TypeKind, TypeRef,
+    WireCall, WireRef, WireTypeDef, type_refs, wire_refs,
 };
 
 /// Which way values of a type cross the boundary.
@@ -163,11 +163,11 @@ impl<'a> Reach<'a> {
             codes_used: HashSet::new(),
             users: OnceLock::new(),
         };
-        let mut work: Vec<(&'a str, Flow)> = Vec::new();
+        let mut work: Vec<(&'a TypeRef, Flow)> = Vec::new();
         let mut wire_work: Vec<(&'a str, Flow)> = Vec::new();
         for f in &d.functions {
-            work.extend(f.params.iter().map(|p| (p.ty.as_str(), Flow::IN)));
-            work.push((f.ret.as_str(), Flow::OUT));
+            work.extend(f.params.iter().map(|p| (&p.ty, Flow::IN)));
+            work.push((&f.ret, Flow::OUT));
             if let Some(w) = &f.wire {
                 wire_work.extend(wire_roots(w).map(|(t, flow)| (t.as_str(), flow)));
                 if let Some(c) = &w.codes {
@@ -176,14 +176,14 @@ impl<'a> Reach<'a> {
             }
         }
         for v in &d.variables {
-            work.push((v.ty.as_str(), variable_flow(v.mutability)));
+            work.push((&v.ty, variable_flow(v.mutability)));
         }
         for c in &d.constants {
-            work.push((c.ty.as_str(), Flow::OUT));
+            work.push((&c.ty, Flow::OUT));
         }
         // Forward walk: the flow of a type is the union over all paths.
-        while let Some((id, flow)) = work.pop() {
-            let Some(def) = ix.type_def(id) else { continue };
+        while let Some((t, flow)) = work.pop() {
+            let Some(def) = ix.target(t) else { continue };
             let known = r.flows.entry(Entry(def)).or_default();
             let merged = known.union(flow);
             if merged == *known {
@@ -191,14 +191,12 @@ impl<'a> Reach<'a> {
             }
             *known = merged;
             match &def.kind {
-                TypeKind::Pointer(p) => {
-                    work.push((p.pointee.as_str(), merged.through(p.mutability)))
-                }
+                TypeKind::Pointer(p) => work.push((&p.pointee, merged.through(p.mutability))),
                 TypeKind::FunctionPointer(f) => {
-                    work.extend(f.params.iter().map(|p| (p.ty.as_str(), merged.flip())));
-                    work.push((f.ret.as_str(), merged));
+                    work.extend(f.params.iter().map(|p| (&p.ty, merged.flip())));
+                    work.push((&f.ret, merged));
                 }
-                other => work.extend(type_refs(other).map(|c| (c.as_str(), merged))),
+                other => work.extend(type_refs(other).map(|c| (c, merged))),
             }
         }
         while let Some((id, flow)) = wire_work.pop() {

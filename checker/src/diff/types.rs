@@ -72,8 +72,9 @@ impl<'a> Engine<'a, '_> {
             return;
         }
         let np = if same { op } else { n.primitive() };
-        let od = self.old.type_def(o.as_str());
-        let nd = self.new.type_def(n.as_str());
+        // A side that names a primitive needs no entry below.
+        let od = op.map_or_else(|| self.old.target(o), |_| None);
+        let nd = np.map_or_else(|| self.new.target(n), |_| None);
         // The same named type on both sides: judged where it is declared.
         if same
             && let (Some(od), Some(nd)) = (od, nd)
