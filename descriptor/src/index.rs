@@ -124,6 +124,12 @@ impl<'a> Index<'a> {
         self.types.get(r.as_str()).copied()
     }
 
+    /// The position of `def` in the indexed descriptor's type table, if it
+    /// is one of its entries (the entry itself, not an equal one).
+    pub fn position(&self, def: &TypeDef) -> Option<usize> {
+        position_in(&self.descriptor.types, def)
+    }
+
     /// The wire type table entry with this id.
     pub fn wire_type(&self, id: &str) -> Option<&'a WireTypeDef> {
         self.wire_types.get(id).copied()
@@ -244,15 +250,12 @@ fn stamp_references(d: &Descriptor, types: &HashMap<&str, &TypeDef>) -> Option<u
     if serial >= 1 << (64 - Stamp::SLOT_BITS) {
         return None;
     }
-    // The position of an entry is its offset in the table.
-    let base = d.types.as_ptr() as usize;
-    let size = std::mem::size_of::<TypeDef>().max(1);
     let stamp = |r: &TypeRef| {
         if let Some(stamp) = r.stamp() {
-            let slot = match types.get(r.as_str()) {
-                Some(&def) => ((def as *const TypeDef as usize - base) / size) as u64,
-                None => NO_ENTRY,
-            };
+            let slot = types
+                .get(r.as_str())
+                .and_then(|def| position_in(&d.types, def))
+                .map_or(NO_ENTRY, |i| i as u64);
             stamp.set(serial, slot);
         }
     };
@@ -291,4 +294,13 @@ fn stamp_references(d: &Descriptor, types: &HashMap<&str, &TypeDef>) -> Option<u
         }
     }
     Some(serial)
+}
+
+/// The position of `def` in `table`, if it is one of its entries: its
+/// offset from the table's start, by address.
+fn position_in(table: &[TypeDef], def: &TypeDef) -> Option<usize> {
+    let size = std::mem::size_of::<TypeDef>();
+    let offset = (def as *const TypeDef as usize).checked_sub(table.as_ptr() as usize)?;
+    let i = offset.checked_div(size)?;
+    (offset % size == 0 && i < table.len()).then_some(i)
 }

@@ -119,6 +119,11 @@ proptest! {
         let refs = references(&d);
         let first = Index::new(&d);
         expect_targets(&first, &refs)?;
+        // Positions are the entries' own, not those of equal entries.
+        for (i, t) in d.types.iter().enumerate() {
+            prop_assert_eq!(first.position(t), Some(i));
+            prop_assert_eq!(first.position(&t.clone()), None);
+        }
         // A second index restamps the references; the first still finds
         // the same entries (by name now).
         let second = Index::new(&d);

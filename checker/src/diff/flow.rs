@@ -1,7 +1,6 @@
 //! Direction: which way values of each type cross the boundary, and which
 //! exported items reach a type.
 
-use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
@@ -68,11 +67,11 @@ pub(super) struct Reach<'a> {
     wire_flows: HashMap<&'a str, Flow>,
     /// The code tables some function uses.
     codes_used: HashSet<&'a str>,
-    /// For each type (or wire type, or code table, in its own namespace):
-    /// the types and items that refer to it directly. Built when a finding
-    /// first asks which items reach a type: most comparisons ask for few or
-    /// none, and the edges are the largest part of this structure.
-    users: OnceLock<HashMap<Node<'a>, Vec<User<'a>>>>,
+    /// For each type (or wire type, or code table): the types and items
+    /// that refer to it directly. Built when a finding first asks which
+    /// items reach a type: most comparisons ask for few or none, and the
+    /// edges are the largest part of this structure.
+    users: OnceLock<Uses<'a>>,
 }
 
 /// A type table entry, compared and hashed by address: one per id in the
@@ -101,57 +100,95 @@ pub(super) enum Node<'a> {
     Codes(&'a str),
 }
 
+/// What a use is of: a type by the position of its entry (the one the
+/// index finds for a reference), a wire type or a code table by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Used<'a> {
+    Type(usize),
+    Wire(&'a str),
+    Codes(&'a str),
+}
+
 #[derive(Clone, Copy, Debug)]
-pub(super) enum User<'a> {
-    Node(Node<'a>),
+enum User<'a> {
+    Used(Used<'a>),
     /// An item, by kind and name (an [`ItemRef`] is made only when asked
     /// for: most uses are never reported).
     Item(ItemKind, &'a str),
 }
 
-/// Every direct use in `d`: what is used, and by which type or item.
-fn uses<'a>(d: &'a Descriptor) -> HashMap<Node<'a>, Vec<User<'a>>> {
-    let mut users: HashMap<Node<'a>, Vec<User<'a>>> =
-        HashMap::with_capacity(d.types.len() + d.wire_types.len());
-    let mut used_by = |node, user| users.entry(node).or_default().push(user);
-    for f in &d.functions {
-        let item = User::Item(ItemKind::Function, &f.symbol);
-        for p in &f.params {
-            used_by(Node::Type(p.ty.as_str()), item);
-        }
-        used_by(Node::Type(f.ret.as_str()), item);
-        if let Some(w) = &f.wire {
-            for (t, _) in wire_roots(w) {
-                used_by(Node::Wire(t.as_str()), item);
+/// Every direct use in a descriptor: what is used, and by which type or
+/// item. The users of types are held by position; a reference to a missing
+/// type is a use of nothing.
+struct Uses<'a> {
+    types: Vec<Vec<User<'a>>>,
+    others: HashMap<Used<'a>, Vec<User<'a>>>,
+}
+
+impl<'a> Uses<'a> {
+    fn of(d: &'a Descriptor, ix: &Index<'a>) -> Uses<'a> {
+        let mut uses = Uses {
+            types: vec![Vec::new(); d.types.len()],
+            others: HashMap::new(),
+        };
+        let ty = |r: &TypeRef| ix.target(r).and_then(|def| ix.position(def));
+        for f in &d.functions {
+            let item = User::Item(ItemKind::Function, &f.symbol);
+            for p in &f.params {
+                uses.type_used(ty(&p.ty), item);
             }
-            if let Some(c) = &w.codes {
-                used_by(Node::Codes(c), item);
+            uses.type_used(ty(&f.ret), item);
+            if let Some(w) = &f.wire {
+                for (t, _) in wire_roots(w) {
+                    uses.used(Used::Wire(t.as_str()), item);
+                }
+                if let Some(c) = &w.codes {
+                    uses.used(Used::Codes(c), item);
+                }
             }
         }
+        for v in &d.variables {
+            let item = User::Item(ItemKind::Variable, &v.symbol);
+            uses.type_used(ty(&v.ty), item);
+        }
+        for c in &d.constants {
+            let item = User::Item(ItemKind::Constant, &c.name);
+            uses.type_used(ty(&c.ty), item);
+        }
+        for t in &d.types {
+            // An entry whose id an earlier one has uses in its name.
+            let Some(user) = ix.type_def(&t.id).and_then(|def| ix.position(def)) else {
+                continue;
+            };
+            for child in type_refs(&t.kind) {
+                uses.type_used(ty(child), User::Used(Used::Type(user)));
+            }
+        }
+        for t in &d.wire_types {
+            for child in wire_refs(&t.kind) {
+                let user = User::Used(Used::Wire(&t.id));
+                uses.used(Used::Wire(child.as_str()), user);
+            }
+        }
+        uses
     }
-    for v in &d.variables {
-        used_by(
-            Node::Type(v.ty.as_str()),
-            User::Item(ItemKind::Variable, &v.symbol),
-        );
-    }
-    for c in &d.constants {
-        used_by(
-            Node::Type(c.ty.as_str()),
-            User::Item(ItemKind::Constant, &c.name),
-        );
-    }
-    for t in &d.types {
-        for child in type_refs(&t.kind) {
-            used_by(Node::Type(child.as_str()), User::Node(Node::Type(&t.id)));
+
+    fn type_used(&mut self, position: Option<usize>, user: User<'a>) {
+        if let Some(users) = position.and_then(|i| self.types.get_mut(i)) {
+            users.push(user);
         }
     }
-    for t in &d.wire_types {
-        for child in wire_refs(&t.kind) {
-            used_by(Node::Wire(child.as_str()), User::Node(Node::Wire(&t.id)));
+
+    fn used(&mut self, used: Used<'a>, user: User<'a>) {
+        self.others.entry(used).or_default().push(user);
+    }
+
+    fn users(&self, used: Used<'a>) -> &[User<'a>] {
+        match used {
+            Used::Type(i) => self.types.get(i).map_or(&[], Vec::as_slice),
+            other => self.others.get(&other).map_or(&[], Vec::as_slice),
         }
     }
-    users
 }
 
 impl<'a> Reach<'a> {
@@ -232,33 +269,50 @@ impl<'a> Reach<'a> {
             .then_some(Flow::OUT)
     }
 
-    /// Every item that reaches `node`, directly or through other types.
+    /// Every item that reaches `node`, directly or through other types, in
+    /// order of kind and name. `ix` indexes this reach's descriptor.
     pub(super) fn items(
         &self,
+        ix: &Index<'a>,
         node: Node<'a>,
         memo: &mut HashMap<Node<'a>, Vec<ItemRef>>,
     ) -> Vec<ItemRef> {
         if let Some(items) = memo.get(&node) {
             return items.clone();
         }
-        let mut items = BTreeSet::new();
-        let mut seen = HashSet::from_iter([node]);
-        let mut work = vec![node];
-        while let Some(n) = work.pop() {
-            let users = self.users.get_or_init(|| uses(self.descriptor));
-            for user in users.get(&n).into_iter().flatten() {
-                match user {
-                    User::Item(kind, name) => {
-                        items.insert((*kind, *name));
-                    }
-                    User::Node(parent) => {
-                        if seen.insert(*parent) {
-                            work.push(*parent);
+        let start = match node {
+            Node::Type(id) => ix
+                .type_def(id)
+                .and_then(|def| ix.position(def))
+                .map(Used::Type),
+            Node::Wire(id) => Some(Used::Wire(id)),
+            Node::Codes(id) => Some(Used::Codes(id)),
+        };
+        let uses = self.users.get_or_init(|| Uses::of(self.descriptor, ix));
+        let mut items: Vec<(ItemKind, &str)> = Vec::new();
+        let mut seen_types = vec![false; self.descriptor.types.len()];
+        let mut seen = HashSet::new();
+        let mut first_visit = |used: Used<'a>| match used {
+            Used::Type(i) => seen_types
+                .get_mut(i)
+                .is_some_and(|seen| !std::mem::replace(seen, true)),
+            other => seen.insert(other),
+        };
+        let mut work: Vec<Used<'a>> = start.into_iter().filter(|&u| first_visit(u)).collect();
+        while let Some(used) = work.pop() {
+            for user in uses.users(used) {
+                match *user {
+                    User::Item(kind, name) => items.push((kind, name)),
+                    User::Used(parent) => {
+                        if first_visit(parent) {
+                            work.push(parent);
                         }
                     }
                 }
             }
         }
+        items.sort_unstable();
+        items.dedup();
         let items: Vec<ItemRef> = items
             .into_iter()
             .map(|(kind, name)| ItemRef::new(kind, name))

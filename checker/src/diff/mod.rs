@@ -147,9 +147,16 @@ impl<'a> Engine<'a, '_> {
     fn report(&mut self, rule: RuleId, owner: &Owner<'a>, path: &Path<'_>, detail: String) {
         let items = match *owner {
             Owner::Item(kind, name) => vec![ItemRef::new(kind, name)],
-            Owner::Type(id) => self.old_reach.items(Node::Type(id), &mut self.items_memo),
-            Owner::Wire(id) => self.old_reach.items(Node::Wire(id), &mut self.items_memo),
-            Owner::Codes(id) => self.old_reach.items(Node::Codes(id), &mut self.items_memo),
+            Owner::Type(id) => self
+                .old_reach
+                .items(self.old, Node::Type(id), &mut self.items_memo),
+            Owner::Wire(id) => self
+                .old_reach
+                .items(self.old, Node::Wire(id), &mut self.items_memo),
+            Owner::Codes(id) => {
+                self.old_reach
+                    .items(self.old, Node::Codes(id), &mut self.items_memo)
+            }
             Owner::Library => Vec::new(),
         };
         self.findings
@@ -306,11 +313,13 @@ mod strategies;
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use abi_descriptor::Descriptor;
+    use abi_descriptor::{Descriptor, Index, ItemKind, ItemRef};
+    use foldhash::HashMap;
     use proptest::prelude::*;
 
     use super::diff;
-    use super::strategies::{self, mutation};
+    use super::flow::{Node, Reach};
+    use super::strategies::{self, mutation, reachable};
 
     #[test]
     fn the_example_compares_alike_on_one_thread_and_two() {
@@ -325,6 +334,37 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// The items a type's findings name are those whose types reach
+        /// it, in order of kind and name, asked in any order.
+        #[test]
+        fn a_type_is_reached_by_the_items_it_is_reachable_from(d in strategies::descriptor()) {
+            let ix = Index::new(&d);
+            let reach = Reach::new(&d, &ix);
+            let mut memo = HashMap::default();
+            let mut items: Vec<(ItemKind, &str, Vec<&str>)> = Vec::new();
+            for f in &d.functions {
+                let roots = f.params.iter().map(|p| p.ty.as_str()).chain([f.ret.as_str()]);
+                items.push((ItemKind::Function, &f.symbol, roots.collect()));
+            }
+            items.extend(d.variables.iter().map(|v| (ItemKind::Variable, v.symbol.as_str(), vec![v.ty.as_str()])));
+            items.extend(d.constants.iter().map(|c| (ItemKind::Constant, c.name.as_str(), vec![c.ty.as_str()])));
+            let reached: Vec<_> = items
+                .iter()
+                .map(|(kind, name, roots)| (ItemRef::new(*kind, *name), reachable(&d, roots.iter().copied())))
+                .collect();
+            for t in d.types.iter().rev() {
+                let mut expected: Vec<ItemRef> = reached
+                    .iter()
+                    .filter(|(_, types)| types.contains(t.id.as_str()))
+                    .map(|(item, _)| item.clone())
+                    .collect();
+                expected.sort();
+                prop_assert_eq!(reach.items(&ix, Node::Type(&t.id), &mut memo), expected.clone());
+                // Asked again, from the memo.
+                prop_assert_eq!(reach.items(&ix, Node::Type(&t.id), &mut memo), expected);
+            }
+        }
 
         /// Comparing the tables on a second thread changes neither the
         /// findings nor their order, on unrelated descriptors and on

@@ -31,7 +31,7 @@ pub(super) fn render(report: &Report, new_file: Option<&Path>) -> String {
         );
         let items = reached(f);
         if !items.is_empty() {
-            let _ = write!(message, "\nreaches: {}", abbreviate(&items, 6));
+            let _ = write!(message, "\nreaches: {}", abbreviate(items, 6));
         }
         if let Some(s) = &f.suppressed_by {
             let _ = write!(message, "\nsuppressed at {}: {}", s.origin, s.reason);

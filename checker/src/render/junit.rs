@@ -60,7 +60,7 @@ pub(super) fn render(report: &Report) -> String {
         );
         let items = reached(f);
         if !items.is_empty() {
-            let _ = writeln!(body, "reaches: {}", abbreviate(&items, 6));
+            let _ = writeln!(body, "reaches: {}", abbreviate(items, 6));
         }
         let _ = writeln!(
             out,

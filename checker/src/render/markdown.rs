@@ -62,7 +62,7 @@ pub(super) fn render(report: &Report) -> String {
                 f.rule,
                 inline(&f.path, true),
                 inline(&f.detail, true),
-                inline(&abbreviate(&reached(f), 6), true)
+                inline(&abbreviate(reached(f), 6), true)
             );
         }
         out.push('\n');

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use abi_descriptor::ItemRef;
+
 use crate::report::{Finding, Report};
 use crate::rules::Level;
 
@@ -152,20 +154,20 @@ fn covered(report: &Report, f: &Finding) -> bool {
 }
 
 /// The exported items a finding reaches, when they say more than its path.
-fn reached(f: &Finding) -> Vec<String> {
-    let only_itself = matches!(f.items.as_slice(), [item] if f.path.starts_with(&item.to_string()));
-    if only_itself {
-        return Vec::new();
+fn reached(f: &Finding) -> &[ItemRef] {
+    match f.items.as_slice() {
+        [item] if f.path.starts_with(&item.to_string()) => &[],
+        items => items,
     }
-    f.items.iter().map(|i| i.to_string()).collect()
 }
 
-/// At most `max` of `items`, then how many more.
-fn abbreviate(items: &[String], max: usize) -> String {
-    if items.len() <= max {
-        items.join(", ")
-    } else {
-        format!("{} and {} more", items[..max].join(", "), items.len() - max)
+/// At most `max` of `items`, then how many more (only those shown are
+/// formatted: a changed struct may reach tens of thousands of functions).
+fn abbreviate<T: fmt::Display>(items: &[T], max: usize) -> String {
+    let shown: Vec<String> = items.iter().take(max).map(T::to_string).collect();
+    match items.len().checked_sub(max) {
+        Some(more) if more > 0 => format!("{} and {more} more", shown.join(", ")),
+        _ => shown.join(", "),
     }
 }
 

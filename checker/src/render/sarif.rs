@@ -287,7 +287,7 @@ fn result(report: &Report, f: &Finding, rule_index: usize, uri: Option<&str>) ->
     );
     let items = reached(f);
     if !items.is_empty() {
-        text.push_str(&format!("; reaches {}", abbreviate(&items, 6)));
+        text.push_str(&format!("; reaches {}", abbreviate(items, 6)));
     }
     if covered(report, f) {
         text.push_str(&format!(

@@ -56,7 +56,7 @@ pub(super) fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(out, "  {eq} {} ({})", f.rule.rule().name, needs(f.bump));
         let items = reached(f);
         if !items.is_empty() {
-            let _ = writeln!(out, "  {eq} reaches: {}", abbreviate(&items, 6));
+            let _ = writeln!(out, "  {eq} reaches: {}", abbreviate(items, 6));
         }
         if let Some(s) = &f.suppressed_by {
             let _ = writeln!(out, "  {eq} suppressed at {}: {}", s.origin, s.reason);
