@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use foldhash::{HashMap, HashMapExt};
 
+use crate::fingerprint::type_refs;
 use crate::model::{
     BufferLength, CodeTable, Descriptor, Function, Primitive, Stamp, TypeDef, TypeKind, TypeRef,
     WireTypeDef,
@@ -60,7 +61,7 @@ pub struct Index<'a> {
 static SERIAL: AtomicU64 = AtomicU64::new(1);
 
 /// The position stamped on a reference that names no entry.
-const NO_ENTRY: u64 = (1 << Stamp::SLOT_BITS) - 1;
+const NO_ENTRY: u64 = Stamp::MAX_SLOT;
 
 impl<'a> Index<'a> {
     /// Indexes `descriptor`. Where ids repeat, the first entry wins
@@ -80,10 +81,9 @@ impl<'a> Index<'a> {
         Index {
             descriptor,
             serial,
-            primitive_ids: descriptor
-                .types
+            primitive_ids: Primitive::ALL
                 .iter()
-                .any(|t| t.id.parse::<Primitive>().is_ok()),
+                .any(|p| types.contains_key(p.as_str())),
             types,
             wire_types: first(descriptor.wire_types.iter().map(|t| (t.id.as_str(), t))),
             code_tables: first(descriptor.code_tables.iter().map(|t| (t.id.as_str(), t))),
@@ -266,32 +266,7 @@ fn stamp_references(d: &Descriptor, types: &HashMap<&str, &TypeDef>) -> Option<u
     d.variables.iter().for_each(|v| stamp(&v.ty));
     d.constants.iter().for_each(|c| stamp(&c.ty));
     for t in &d.types {
-        match &t.kind {
-            TypeKind::Opaque(_) => {}
-            TypeKind::Alias(a) => stamp(&a.target),
-            TypeKind::Pointer(p) => stamp(&p.pointee),
-            TypeKind::Struct(s) => s.fields.iter().for_each(|f| stamp(&f.ty)),
-            TypeKind::Extensible(s) => s.fields.iter().for_each(|f| stamp(&f.ty)),
-            TypeKind::Union(u) => u.members.iter().for_each(|m| stamp(&m.ty)),
-            TypeKind::Enum(e) => stamp(&e.repr),
-            TypeKind::TaggedUnion(u) => {
-                stamp(&u.tag.ty);
-                u.variants
-                    .iter()
-                    .filter_map(|v| v.payload.as_ref())
-                    .for_each(stamp);
-            }
-            TypeKind::Array(a) => stamp(&a.element),
-            TypeKind::Buffer(b) => {
-                if let BufferLength::Inline(i) = &b.length {
-                    stamp(&i.len_type);
-                }
-            }
-            TypeKind::FunctionPointer(f) => {
-                f.params.iter().for_each(|p| stamp(&p.ty));
-                stamp(&f.ret);
-            }
-        }
+        type_refs(&t.kind).for_each(stamp);
     }
     Some(serial)
 }

@@ -196,19 +196,12 @@ impl Clone for RefName {
 #[derive(Debug, Default)]
 pub(crate) struct Stamp(std::sync::atomic::AtomicU64);
 
-impl TypeRef {
-    /// The stamp of a named reference; `None` for a primitive.
-    pub(crate) fn stamp(&self) -> Option<&Stamp> {
-        match &self.0 {
-            RefName::Primitive(_) => None,
-            RefName::Named(_, stamp) => Some(stamp),
-        }
-    }
-}
-
 impl Stamp {
     /// Bits of the position (the rest hold the serial number).
     pub(crate) const SLOT_BITS: u32 = 21;
+
+    /// The largest position a stamp holds.
+    pub(crate) const MAX_SLOT: u64 = (1 << Self::SLOT_BITS) - 1;
 
     /// Records what the index numbered `serial` found.
     pub(crate) fn set(&self, serial: u64, slot: u64) {
@@ -219,7 +212,7 @@ impl Stamp {
     /// What the index numbered `serial` recorded, if it was the last to.
     pub(crate) fn get(&self, serial: u64) -> Option<u64> {
         let value = self.0.load(std::sync::atomic::Ordering::Relaxed);
-        (value >> Self::SLOT_BITS == serial).then_some(value & ((1 << Self::SLOT_BITS) - 1))
+        (value >> Self::SLOT_BITS == serial).then_some(value & Self::MAX_SLOT)
     }
 }
 
@@ -246,6 +239,14 @@ impl TypeRef {
         match self.0 {
             RefName::Primitive(p) => Some(p),
             RefName::Named(..) => None,
+        }
+    }
+
+    /// The stamp of a named reference; `None` for a primitive.
+    pub(crate) fn stamp(&self) -> Option<&Stamp> {
+        match &self.0 {
+            RefName::Primitive(_) => None,
+            RefName::Named(_, stamp) => Some(stamp),
         }
     }
 }

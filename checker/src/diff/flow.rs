@@ -156,7 +156,8 @@ impl<'a> Uses<'a> {
             uses.type_used(ty(&c.ty), item);
         }
         for t in &d.types {
-            // An entry whose id an earlier one has uses in its name.
+            // The uses by an entry whose id an earlier entry has count as
+            // the earlier entry's, as a lookup of the id finds that one.
             let Some(user) = ix.type_def(&t.id).and_then(|def| ix.position(def)) else {
                 continue;
             };

@@ -72,9 +72,8 @@ impl<'a> Engine<'a, '_> {
             return;
         }
         let np = if same { op } else { n.primitive() };
-        // A side that names a primitive needs no entry below.
-        let od = op.map_or_else(|| self.old.target(o), |_| None);
-        let nd = np.map_or_else(|| self.new.target(n), |_| None);
+        let od = self.old.target(o);
+        let nd = self.new.target(n);
         // The same named type on both sides: judged where it is declared.
         if same
             && let (Some(od), Some(nd)) = (od, nd)
