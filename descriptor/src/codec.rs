@@ -209,10 +209,16 @@ impl Descriptor {
                 limit: limits.max_bytes,
             });
         }
+        // The direct decoder first, for input in the shape writers produce.
+        // It checks what it reads as the scan would, and has the scan check
+        // what it hands to serde decoders.
+        if let Some(d) = crate::model::direct::decode(bytes, limits.max_depth) {
+            return d.checked(limits);
+        }
         scan(bytes, limits.max_depth)?;
-        // The fast decoder first. When it refuses the input, ciborium decodes
-        // it again: its error gives the offset (and whatever ciborium reads
-        // is read, as before the fast decoder).
+        // Then the serde decoders: cbor4ii's, and when it refuses the input,
+        // ciborium's, whose error gives the offset (and whatever ciborium
+        // reads is read, as before the faster decoders).
         if let Ok(d) = cbor4ii::serde::from_slice::<Descriptor>(bytes) {
             return d.checked(limits);
         }

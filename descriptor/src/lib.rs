@@ -55,6 +55,15 @@
 
 #![deny(missing_docs)]
 
+// The unit tests share the integration tests' generators, which name the
+// crate as its users do.
+#[cfg(test)]
+extern crate self as abi_descriptor;
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../tests/strategies.rs"]
+mod strategies;
+
 mod canonical;
 mod codec;
 mod entries;

@@ -15,6 +15,7 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod decoding;
+pub(crate) mod direct;
 
 /// The version of the descriptor format this crate reads and writes.
 pub const FORMAT_VERSION: FormatVersion = FormatVersion { major: 1, minor: 0 };

@@ -1,0 +1,825 @@
+//! Direct decoding of a descriptor in the shape writers produce.
+//!
+//! The serde decoders (derived, and [`decoding`](super::decoding) for the
+//! type tables) accept every form the model allows and say what is wrong
+//! with the rest. Most of their time goes to that generality: every map key
+//! is checked as UTF-8 and matched through a visitor, every value goes
+//! through a deserializer's dispatch. This module reads the two tables that
+//! make up most of a descriptor, the C types and the functions, straight
+//! from the bytes, in the shape a writer produces: definite lengths, text
+//! keys, text, unsigned integers and booleans as the model encodes them.
+//!
+//! It never decides anything the serde decoders would decide otherwise. It
+//! declines (returns `None`) at the first thing outside that shape: an
+//! unknown or repeated key, a kind or field it does not read (a tagged
+//! union, a buffer, an ownership with a release function, a deprecation, a
+//! wire contract), a value of another CBOR type, a missing required field.
+//! A declined entry is decoded from its own bytes by its serde decoder, and
+//! when that fails too, the whole descriptor is declined and the serde
+//! decoders read it from the start, with their error messages. The other
+//! parts of the descriptor (format, library, producer, target and the
+//! smaller tables) are decoded by their serde decoders from their bytes.
+//!
+//! The [`scan`] that bounds what the serde decoders allocate is not run
+//! over what this module reads itself: it declines what the scan refuses
+//! (a length past the end of the input, an indefinite length, a reserved
+//! form, text that is not UTF-8, trailing bytes, nesting deeper than the
+//! limit: it reads [`DEPTH`] levels, and declines a lower limit), allocates
+//! no list for more elements than the rest of the input could hold, and
+//! has the scan check each item it hands to a serde decoder.
+//!
+//! The crate's tests check, on random descriptors and on corrupted
+//! encodings of them, that what this module returns is what the serde
+//! decoders return, and that the scan accepts it.
+
+use semver::Version;
+use serde::de::DeserializeOwned;
+
+use crate::codec::scan;
+
+use super::{
+    AliasType, ArrayType, CallConv, CallbackLifetime, CallbackThread, Descriptor, EnumType, Field,
+    Function, FunctionPointerType, Int, Mutability, OpaqueType, Ownership, Param, PointerType,
+    Repr, StructType, Threading, TypeDef, TypeKind, TypeRef, UnionMember, UnionType, Variant,
+};
+
+/// Decodes `bytes`, nested at most `max_depth` levels deep, or declines.
+pub(crate) fn decode(bytes: &[u8], max_depth: usize) -> Option<Descriptor> {
+    if max_depth < DEPTH {
+        return None;
+    }
+    // The values of the descriptor's map lie one level down, the entries of
+    // its tables two.
+    let (top, entry) = (max_depth - 1, max_depth - 2);
+    let mut r = Reader { bytes, pos: 0 };
+    let entries = r.map()?;
+    let (mut format, mut library, mut producer, mut target) = (None, None, None, None);
+    let (mut types, mut functions) = (None, None);
+    let (mut variables, mut constants, mut wire_types, mut code_tables) = (None, None, None, None);
+    for _ in 0..entries {
+        match r.key()? {
+            b"format" => set(&mut format, r.serde(top)?)?,
+            b"library" => set(&mut library, r.serde(top)?)?,
+            b"producer" => set(&mut producer, r.serde(top)?)?,
+            b"target" => set(&mut target, r.serde(top)?)?,
+            b"types" => set(&mut types, r.list(|r| r.entry(Reader::type_def, entry))?)?,
+            b"functions" => set(
+                &mut functions,
+                r.list(|r| r.entry(Reader::function, entry))?,
+            )?,
+            b"variables" => set(&mut variables, r.serde(top)?)?,
+            b"constants" => set(&mut constants, r.serde(top)?)?,
+            b"wire_types" => set(&mut wire_types, r.serde(top)?)?,
+            b"code_tables" => set(&mut code_tables, r.serde(top)?)?,
+            _ => return None,
+        }
+    }
+    if r.pos != bytes.len() {
+        return None;
+    }
+    Some(Descriptor {
+        format: format?,
+        library: library?,
+        producer: producer?,
+        target: target?,
+        types: types.unwrap_or_default(),
+        functions: functions.unwrap_or_default(),
+        variables: variables.unwrap_or_default(),
+        constants: constants.unwrap_or_default(),
+        wire_types: wire_types.unwrap_or_default(),
+        code_tables: code_tables.unwrap_or_default(),
+    })
+}
+
+/// Fills `slot`, or declines a key given twice.
+fn set<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    match slot {
+        Some(_) => None,
+        None => {
+            *slot = Some(value);
+            Some(())
+        }
+    }
+}
+
+const MAJOR_UNSIGNED: u8 = 0;
+const MAJOR_NEGATIVE: u8 = 1;
+const MAJOR_TEXT: u8 = 3;
+const MAJOR_ARRAY: u8 = 4;
+const MAJOR_MAP: u8 = 5;
+const FALSE: u8 = 0xf4;
+const TRUE: u8 = 0xf5;
+
+/// The deepest nesting this module reads itself: a descriptor's map, a
+/// table, an entry, a list in it (fields, parameters, variants, members),
+/// an element of that list.
+const DEPTH: usize = 5;
+
+/// The most fields of a type's kind that may come before `kind`.
+const MAX_EARLY: usize = 4;
+
+/// A position in the input.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// An item's head: its major type and argument. Declines indefinite
+    /// lengths and the reserved forms.
+    fn head(&mut self) -> Option<(u8, u64)> {
+        let initial = *self.bytes.get(self.pos)?;
+        self.pos += 1;
+        let info = initial & 0x1f;
+        let arg = match info {
+            0..=23 => u64::from(info),
+            24..=27 => {
+                let n = 1usize << (info - 24);
+                let arg = self.bytes.get(self.pos..self.pos + n)?;
+                self.pos += n;
+                arg.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+            }
+            _ => return None,
+        };
+        Some((initial >> 5, arg))
+    }
+
+    /// The argument of an item of major type `major`.
+    fn expect(&mut self, major: u8) -> Option<u64> {
+        match self.head()? {
+            (m, arg) if m == major => Some(arg),
+            _ => None,
+        }
+    }
+
+    /// The bytes of a text string, not checked as UTF-8: a map key, which
+    /// is compared with the keys the model knows, all ASCII.
+    fn key(&mut self) -> Option<&'a [u8]> {
+        let len = usize::try_from(self.expect(MAJOR_TEXT)?).ok()?;
+        let text = self.bytes.get(self.pos..self.pos.checked_add(len)?)?;
+        self.pos += len;
+        Some(text)
+    }
+
+    /// A text string.
+    fn text(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.key()?).ok()
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.text().map(str::to_owned)
+    }
+
+    fn type_ref(&mut self) -> Option<TypeRef> {
+        self.text().map(TypeRef::from)
+    }
+
+    fn version(&mut self) -> Option<Box<Version>> {
+        Version::parse(self.text()?).ok().map(Box::new)
+    }
+
+    fn uint(&mut self) -> Option<u64> {
+        self.expect(MAJOR_UNSIGNED)
+    }
+
+    /// An integer of an enum's variant ([`Int`] holds down to `i64::MIN`).
+    fn int(&mut self) -> Option<Int> {
+        match self.head()? {
+            (MAJOR_UNSIGNED, v) => Some(Int::from(v)),
+            (MAJOR_NEGATIVE, n) => i64::try_from(n).ok().map(|n| Int::from(-1 - n)),
+            _ => None,
+        }
+    }
+
+    fn bool(&mut self) -> Option<bool> {
+        let b = match *self.bytes.get(self.pos)? {
+            FALSE => false,
+            TRUE => true,
+            _ => return None,
+        };
+        self.pos += 1;
+        Some(b)
+    }
+
+    /// The number of entries of a map.
+    fn map(&mut self) -> Option<u64> {
+        self.expect(MAJOR_MAP)
+    }
+
+    /// An array, each element read by `element`.
+    fn list<T>(&mut self, mut element: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let len = self.expect(MAJOR_ARRAY)?;
+        // Trust the length only as far as the input could hold that many
+        // elements (one byte each at least), and as the serde decoders do,
+        // up to 1 MiB.
+        let cap = usize::try_from(len)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len() - self.pos)
+            .min((1 << 20) / std::mem::size_of::<T>().max(1));
+        let mut out = Vec::with_capacity(cap);
+        for _ in 0..len {
+            out.push(element(self)?);
+        }
+        Some(out)
+    }
+
+    /// Steps over one item, nested items included.
+    fn skip(&mut self) -> Option<()> {
+        let mut pending: u64 = 1;
+        while pending > 0 {
+            pending -= 1;
+            let (major, arg) = self.head()?;
+            match major {
+                2 | 3 => {
+                    let len = usize::try_from(arg).ok()?;
+                    self.pos = self.pos.checked_add(len)?;
+                    if self.pos > self.bytes.len() {
+                        return None;
+                    }
+                }
+                4 => pending = pending.checked_add(arg)?,
+                5 => pending = pending.checked_add(arg.checked_mul(2)?)?,
+                6 => pending += 1,
+                _ => {}
+            }
+        }
+        Some(())
+    }
+
+    /// One item decoded by the serde decoders from its own bytes, once
+    /// [`scan`] accepts them with `max_depth` levels of nesting.
+    fn serde<T: DeserializeOwned>(&mut self, max_depth: usize) -> Option<T> {
+        let start = self.pos;
+        self.skip()?;
+        let item = &self.bytes[start..self.pos];
+        scan(item, max_depth).ok()?;
+        // As for a whole descriptor: cbor4ii, and ciborium for what it
+        // refuses (a half-precision float, for one).
+        cbor4ii::serde::from_slice(item)
+            .ok()
+            .or_else(|| ciborium::from_reader(item).ok())
+    }
+
+    /// A table entry read by `direct`, or, when it declines, by the
+    /// entry's serde decoder (see [`Reader::serde`]).
+    fn entry<T: DeserializeOwned>(
+        &mut self,
+        direct: fn(&mut Self) -> Option<T>,
+        max_depth: usize,
+    ) -> Option<T> {
+        let start = self.pos;
+        if let Some(entry) = direct(self) {
+            return Some(entry);
+        }
+        self.pos = start;
+        self.serde(max_depth)
+    }
+
+    /// A reader of the value at `pos`.
+    fn at(&self, pos: usize) -> Reader<'a> {
+        Reader {
+            bytes: self.bytes,
+            pos,
+        }
+    }
+
+    /// Reads a map, each value by `value` given its key.
+    fn each(&mut self, mut value: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+        for _ in 0..self.map()? {
+            let key = self.key()?;
+            value(self, key)?;
+        }
+        Some(())
+    }
+
+    fn function(&mut self) -> Option<Function> {
+        let (mut symbol, mut params, mut ret, mut abi, mut variadic) =
+            (None, None, None, None, None);
+        let (mut threading, mut may_block, mut may_unwind, mut since) = (None, None, None, None);
+        self.each(|r, key| match key {
+            b"symbol" => set(&mut symbol, r.string()?),
+            b"params" => set(&mut params, r.list(Reader::param)?),
+            b"return" => set(&mut ret, r.type_ref()?),
+            b"abi" => set(&mut abi, r.call_conv()?),
+            b"variadic" => set(&mut variadic, r.bool()?),
+            b"threading" => set(&mut threading, r.threading()?),
+            b"may_block" => set(&mut may_block, r.bool()?),
+            b"may_unwind" => set(&mut may_unwind, r.bool()?),
+            b"since" => set(&mut since, r.version()?),
+            _ => None,
+        })?;
+        Some(Function {
+            symbol: symbol?,
+            params: params.unwrap_or_default(),
+            ret: ret.unwrap_or_default(),
+            abi: abi.unwrap_or_default(),
+            variadic: variadic.unwrap_or_default(),
+            threading: threading.unwrap_or_default(),
+            may_block: may_block.unwrap_or_default(),
+            may_unwind: may_unwind.unwrap_or_default(),
+            wire: None,
+            since,
+            deprecated: None,
+        })
+    }
+
+    fn param(&mut self) -> Option<Param> {
+        let (mut name, mut ty) = (None, None);
+        self.each(|r, key| match key {
+            b"name" => set(&mut name, r.string()?),
+            b"type" => set(&mut ty, r.type_ref()?),
+            _ => None,
+        })?;
+        Some(Param {
+            name: name.unwrap_or_default(),
+            ty: ty?,
+            length_of: None,
+        })
+    }
+
+    fn type_def(&mut self) -> Option<TypeDef> {
+        let (mut id, mut since, mut kind) = (None, None, None::<Kind>);
+        // The kind's fields that come before `kind` (in canonical order
+        // `abi`, `len` and `tag` do), read once the kind is known.
+        let mut early = [(&[][..], 0); MAX_EARLY];
+        let mut early_len = 0;
+        self.each(|r, key| match key {
+            b"id" => set(&mut id, r.string()?),
+            b"since" => set(&mut since, r.version()?),
+            b"kind" => {
+                let mut named = Kind::named(r.key()?)?;
+                for &(key, pos) in &early[..early_len] {
+                    named.field(key, &mut r.at(pos))?;
+                }
+                set(&mut kind, named)
+            }
+            _ => match &mut kind {
+                Some(kind) => kind.field(key, r),
+                None => {
+                    *early.get_mut(early_len)? = (key, r.pos);
+                    early_len += 1;
+                    r.skip()
+                }
+            },
+        })?;
+        Some(TypeDef {
+            id: id?,
+            since,
+            deprecated: None,
+            kind: kind?.finish()?,
+        })
+    }
+
+    fn field(&mut self) -> Option<Field> {
+        let (mut name, mut ty, mut offset, mut since) = (None, None, None, None);
+        self.each(|r, key| match key {
+            b"name" => set(&mut name, r.string()?),
+            b"type" => set(&mut ty, r.type_ref()?),
+            b"offset" => set(&mut offset, r.uint()?),
+            b"since" => set(&mut since, r.version()?),
+            _ => None,
+        })?;
+        Some(Field {
+            name: name?,
+            ty: ty?,
+            offset: offset?,
+            since,
+        })
+    }
+
+    fn union_member(&mut self) -> Option<UnionMember> {
+        let (mut name, mut ty) = (None, None);
+        self.each(|r, key| match key {
+            b"name" => set(&mut name, r.string()?),
+            b"type" => set(&mut ty, r.type_ref()?),
+            _ => None,
+        })?;
+        Some(UnionMember {
+            name: name?,
+            ty: ty?,
+        })
+    }
+
+    fn variant(&mut self) -> Option<Variant> {
+        let (mut name, mut value, mut since) = (None, None, None);
+        self.each(|r, key| match key {
+            b"name" => set(&mut name, r.string()?),
+            b"value" => set(&mut value, r.int()?),
+            b"since" => set(&mut since, r.version()?),
+            _ => None,
+        })?;
+        Some(Variant {
+            name: name?,
+            value: value?,
+            since,
+            deprecated: None,
+        })
+    }
+
+    fn call_conv(&mut self) -> Option<CallConv> {
+        Some(match self.key()? {
+            b"c" => CallConv::C,
+            b"sysv64" => CallConv::Sysv64,
+            b"win64" => CallConv::Win64,
+            b"stdcall" => CallConv::Stdcall,
+            b"fastcall" => CallConv::Fastcall,
+            b"vectorcall" => CallConv::Vectorcall,
+            b"thiscall" => CallConv::Thiscall,
+            b"aapcs" => CallConv::Aapcs,
+            _ => return None,
+        })
+    }
+
+    fn threading(&mut self) -> Option<Threading> {
+        Some(match self.key()? {
+            b"any" => Threading::Any,
+            b"context_thread" => Threading::ContextThread,
+            b"main_thread" => Threading::MainThread,
+            _ => return None,
+        })
+    }
+
+    fn mutability(&mut self) -> Option<Mutability> {
+        Some(match self.key()? {
+            b"const" => Mutability::Const,
+            b"mut" => Mutability::Mut,
+            _ => return None,
+        })
+    }
+
+    /// An ownership without a release function (one with is declined).
+    fn ownership(&mut self) -> Option<Ownership> {
+        Some(match self.key()? {
+            b"borrowed" => Ownership::Borrowed,
+            b"transferred" => Ownership::Transferred,
+            _ => return None,
+        })
+    }
+
+    fn repr(&mut self) -> Option<Repr> {
+        Some(match self.key()? {
+            b"c" => Repr::C,
+            b"packed" => Repr::Packed,
+            b"transparent" => Repr::Transparent,
+            _ => return None,
+        })
+    }
+
+    fn lifetime(&mut self) -> Option<CallbackLifetime> {
+        Some(match self.key()? {
+            b"call_scoped" => CallbackLifetime::CallScoped,
+            b"stored" => CallbackLifetime::Stored,
+            _ => return None,
+        })
+    }
+
+    fn thread(&mut self) -> Option<CallbackThread> {
+        Some(match self.key()? {
+            b"caller" => CallbackThread::Caller,
+            b"library" => CallbackThread::Library,
+            b"any" => CallbackThread::Any,
+            _ => return None,
+        })
+    }
+}
+
+/// A type entry's kind being read: the kind with its fields at their
+/// defaults, and which fields were read (a bit per field, in the order of
+/// [`Kind::field`]).
+struct Kind {
+    kind: TypeKind,
+    read: u16,
+}
+
+impl Kind {
+    /// The kind named `name`, if it is one this module reads.
+    fn named(name: &[u8]) -> Option<Kind> {
+        let kind = match name {
+            b"pointer" => TypeKind::Pointer(PointerType {
+                pointee: TypeRef::default(),
+                mutability: Mutability::Const,
+                nullable: false,
+                ownership: Ownership::Borrowed,
+            }),
+            b"struct" => TypeKind::Struct(StructType {
+                repr: Repr::C,
+                size: 0,
+                align: 0,
+                fields: Vec::new(),
+            }),
+            b"enum" => TypeKind::Enum(EnumType {
+                repr: TypeRef::default(),
+                variants: Vec::new(),
+                exhaustive: true,
+            }),
+            b"array" => TypeKind::Array(ArrayType {
+                element: TypeRef::default(),
+                len: 0,
+            }),
+            b"function_pointer" => TypeKind::FunctionPointer(FunctionPointerType {
+                abi: CallConv::C,
+                params: Vec::new(),
+                ret: TypeRef::default(),
+                variadic: false,
+                may_unwind: false,
+                user_data: None,
+                lifetime: CallbackLifetime::CallScoped,
+                thread: CallbackThread::Caller,
+                nullable: false,
+            }),
+            b"alias" => TypeKind::Alias(AliasType {
+                target: TypeRef::default(),
+            }),
+            b"opaque" => TypeKind::Opaque(OpaqueType::default()),
+            b"union" => TypeKind::Union(UnionType {
+                size: 0,
+                align: 0,
+                members: Vec::new(),
+            }),
+            _ => return None,
+        };
+        Some(Kind { kind, read: 0 })
+    }
+
+    /// Reads the value of the field `key`; declines a key the kind does
+    /// not have, or has read already.
+    fn field(&mut self, key: &[u8], r: &mut Reader<'_>) -> Option<()> {
+        use TypeKind as K;
+        let bit = match (&mut self.kind, key) {
+            (K::Pointer(p), b"pointee") => {
+                p.pointee = r.type_ref()?;
+                0
+            }
+            (K::Pointer(p), b"mutability") => {
+                p.mutability = r.mutability()?;
+                1
+            }
+            (K::Pointer(p), b"nullable") => {
+                p.nullable = r.bool()?;
+                2
+            }
+            (K::Pointer(p), b"ownership") => {
+                p.ownership = r.ownership()?;
+                3
+            }
+            (K::Struct(s), b"size") => {
+                s.size = r.uint()?;
+                0
+            }
+            (K::Struct(s), b"align") => {
+                s.align = r.uint()?;
+                1
+            }
+            (K::Struct(s), b"fields") => {
+                s.fields = r.list(Reader::field)?;
+                2
+            }
+            (K::Struct(s), b"repr") => {
+                s.repr = r.repr()?;
+                3
+            }
+            (K::Enum(e), b"repr") => {
+                e.repr = r.type_ref()?;
+                0
+            }
+            (K::Enum(e), b"variants") => {
+                e.variants = r.list(Reader::variant)?;
+                1
+            }
+            (K::Enum(e), b"exhaustive") => {
+                e.exhaustive = r.bool()?;
+                2
+            }
+            (K::Array(a), b"element") => {
+                a.element = r.type_ref()?;
+                0
+            }
+            (K::Array(a), b"len") => {
+                a.len = r.uint()?;
+                1
+            }
+            (K::Alias(a), b"target") => {
+                a.target = r.type_ref()?;
+                0
+            }
+            (K::Opaque(o), b"size") => {
+                o.size = Some(r.uint()?);
+                0
+            }
+            (K::Opaque(o), b"align") => {
+                o.align = Some(r.uint()?);
+                1
+            }
+            (K::Union(u), b"size") => {
+                u.size = r.uint()?;
+                0
+            }
+            (K::Union(u), b"align") => {
+                u.align = r.uint()?;
+                1
+            }
+            (K::Union(u), b"members") => {
+                u.members = r.list(Reader::union_member)?;
+                2
+            }
+            (K::FunctionPointer(f), key) => match key {
+                b"abi" => {
+                    f.abi = r.call_conv()?;
+                    0
+                }
+                b"params" => {
+                    f.params = r.list(Reader::param)?;
+                    1
+                }
+                b"return" => {
+                    f.ret = r.type_ref()?;
+                    2
+                }
+                b"variadic" => {
+                    f.variadic = r.bool()?;
+                    3
+                }
+                b"may_unwind" => {
+                    f.may_unwind = r.bool()?;
+                    4
+                }
+                b"user_data" => {
+                    f.user_data = Some(u32::try_from(r.uint()?).ok()?);
+                    5
+                }
+                b"lifetime" => {
+                    f.lifetime = r.lifetime()?;
+                    6
+                }
+                b"thread" => {
+                    f.thread = r.thread()?;
+                    7
+                }
+                b"nullable" => {
+                    f.nullable = r.bool()?;
+                    8
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let bit = 1u16 << bit;
+        if self.read & bit != 0 {
+            return None;
+        }
+        self.read |= bit;
+        Some(())
+    }
+
+    /// The kind, if every field it requires was read.
+    fn finish(self) -> Option<TypeKind> {
+        let required: u16 = match self.kind {
+            TypeKind::Pointer(_) => 0b11,
+            TypeKind::Struct(_) => 0b111,
+            TypeKind::Enum(_) => 0b11,
+            TypeKind::Array(_) => 0b11,
+            TypeKind::Alias(_) => 0b1,
+            TypeKind::Union(_) => 0b111,
+            _ => 0,
+        };
+        (self.read & required == required).then_some(self.kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Limits;
+
+    use crate::strategies;
+
+    /// What the serde decoders make of `bytes`.
+    fn by_serde<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+        cbor4ii::serde::from_slice(bytes)
+            .ok()
+            .or_else(|| ciborium::from_reader(bytes).ok())
+    }
+
+    /// Whether this module reads `t` itself, rather than handing it to its
+    /// serde decoder.
+    fn read_directly(t: &TypeDef) -> bool {
+        let owned = |o: &Ownership| matches!(o, Ownership::CallerOwned { .. });
+        let params_plain = |p: &[Param]| p.iter().all(|p| p.length_of.is_none());
+        t.deprecated.is_none()
+            && match &t.kind {
+                TypeKind::Pointer(p) => !owned(&p.ownership),
+                TypeKind::Enum(e) => e.variants.iter().all(|v| v.deprecated.is_none()),
+                TypeKind::FunctionPointer(f) => params_plain(&f.params),
+                TypeKind::Struct(_)
+                | TypeKind::Array(_)
+                | TypeKind::Alias(_)
+                | TypeKind::Opaque(_)
+                | TypeKind::Union(_) => true,
+                _ => false,
+            }
+    }
+
+    fn function_read_directly(f: &Function) -> bool {
+        f.wire.is_none() && f.deprecated.is_none() && f.params.iter().all(|p| p.length_of.is_none())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Every canonical encoding is read, to what the serde decoders
+        /// read; every entry of the kinds this module reads is read by it.
+        #[test]
+        fn reads_what_serde_reads(d in strategies::descriptor()) {
+            let bytes = d.to_cbor().expect("to_cbor");
+            let direct = decode(&bytes, Limits::DEFAULT.max_depth).expect("read directly");
+            prop_assert_eq!(Some(direct.clone()), by_serde::<Descriptor>(&bytes));
+            let mut canonical = d.clone();
+            canonical.canonicalize();
+            prop_assert_eq!(&direct, &canonical);
+            for t in d.types.iter().filter(|t| read_directly(t)) {
+                let bytes = crate::canonical::to_vec(t).expect("encodes");
+                let read = Reader { bytes: &bytes, pos: 0 }.type_def();
+                prop_assert_eq!(read.as_ref(), Some(t), "type `{}`", t.id);
+            }
+            for f in d.functions.iter().filter(|f| function_read_directly(f)) {
+                let bytes = crate::canonical::to_vec(f).expect("encodes");
+                let read = Reader { bytes: &bytes, pos: 0 }.function();
+                prop_assert_eq!(read.as_ref(), Some(f), "function `{}`", f.symbol);
+            }
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        /// On damaged encodings, what this module reads, the scan accepts and
+        /// the serde decoders read the same: it never accepts what the
+        /// decoders behind it would refuse, nor reads it otherwise.
+        #[test]
+        fn reads_nothing_the_scan_and_serde_would_not(
+            d in strategies::descriptor(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..3),
+            cut in any::<prop::sample::Index>(),
+            depth in 0usize..8,
+        ) {
+            let mut bytes = d.to_cbor().expect("to_cbor");
+            for (at, byte) in &edits {
+                let i = at.index(bytes.len());
+                bytes[i] = *byte;
+            }
+            for bytes in [&bytes[..], &bytes[..cut.index(bytes.len())]] {
+                for max_depth in [Limits::DEFAULT.max_depth, depth] {
+                    if let Some(direct) = decode(bytes, max_depth) {
+                        prop_assert!(scan(bytes, max_depth).is_ok(), "the scan refuses it");
+                        prop_assert_eq!(Some(direct), by_serde::<Descriptor>(bytes));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Entries outside the shape this module reads, each read by its serde
+    /// decoder instead.
+    #[test]
+    fn hands_what_it_does_not_read_to_serde() {
+        let text = include_str!("../../../examples/libtile/v2.json");
+        let d = Descriptor::from_json(text).expect("example");
+        let bytes = d.to_cbor().expect("to_cbor");
+        assert_eq!(
+            decode(&bytes, Limits::DEFAULT.max_depth).as_ref(),
+            Some(&{
+                let mut c = d.clone();
+                c.canonicalize();
+                c
+            })
+        );
+        // A key no writer writes: the entry is the serde decoder's, which
+        // ignores it.
+        let mut entry = ciborium::Value::serialized(&d.functions[0]).expect("value");
+        if let ciborium::Value::Map(m) = &mut entry {
+            m.push(("future_field".into(), 1.into()));
+        }
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&entry, &mut bytes).expect("encodes");
+        assert_eq!(
+            Reader {
+                bytes: &bytes,
+                pos: 0
+            }
+            .function(),
+            None
+        );
+        assert_eq!(
+            Reader {
+                bytes: &bytes,
+                pos: 0
+            }
+            .entry(Reader::function, 8)
+            .as_ref(),
+            Some(&d.functions[0])
+        );
+    }
+}
