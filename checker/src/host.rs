@@ -17,8 +17,8 @@
 use std::path::{Path, PathBuf};
 
 use abi_descriptor::{
-    BLOB_HEADER_LEN, BlobHeader, DecodeError, Descriptor, EncodeError, Entries, ItemRef, Limits,
-    ValidationErrors,
+    BLOB_HEADER_LEN, BlobHeader, DecodeError, Decoded, Descriptor, EncodeError, Entries, Holding,
+    ItemRef, Limits, ValidationErrors,
 };
 use object::read::ReadCache;
 use object::{FileKind, Object, ObjectSection};
@@ -255,7 +255,7 @@ impl HostExpectation {
 
     /// Checks `library` as [`check_host`] does.
     pub fn check(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
-        Ok(self.judge(library)?.0)
+        Ok(self.judge(library, library.holds(&self.entries)?).0)
     }
 
     /// Checks a library read from a file as [`check_host_file`] does.
@@ -264,7 +264,29 @@ impl HostExpectation {
         file: &LibraryFile,
         descriptor: &Descriptor,
     ) -> Result<HostCheck, EncodeError> {
-        let (mut check, narrowed) = self.judge(descriptor)?;
+        self.file_check(file, descriptor, descriptor.holds(&self.entries)?)
+    }
+
+    /// [`check_file`](Self::check_file) for the descriptor as the file's
+    /// blob decodes ([`LibraryFile::decoded`]): when the blob's body is its
+    /// canonical encoding, as in every blob the crates of this project
+    /// write, the library's entries are compared where they lie in the body
+    /// and its fingerprint is the body's hash; nothing is encoded.
+    pub fn check_decoded(
+        &self,
+        file: &LibraryFile,
+        decoded: &Decoded<'_>,
+    ) -> Result<HostCheck, EncodeError> {
+        self.file_check(file, decoded.descriptor(), decoded.holds(&self.entries)?)
+    }
+
+    fn file_check(
+        &self,
+        file: &LibraryFile,
+        descriptor: &Descriptor,
+        holding: Holding,
+    ) -> Result<HostCheck, EncodeError> {
+        let (mut check, narrowed) = self.judge(descriptor, holding);
         // With every fingerprint equal, the library reaches exactly what the
         // host does, release functions included: its narrowing keeps the
         // host's items.
@@ -279,13 +301,12 @@ impl HostExpectation {
     /// Compares the library's fingerprints of the expected items with the
     /// host's, and when one differs, the library narrowed to those items
     /// with the expectation; returns that narrowing too, if made.
-    fn judge(&self, library: &Descriptor) -> Result<(HostCheck, Option<Descriptor>), EncodeError> {
+    /// `holding` is what searching the library for the expectation's
+    /// entries found.
+    fn judge(&self, library: &Descriptor, holding: Holding) -> (HostCheck, Option<Descriptor>) {
         // The expectation is narrowed to its items, so the library holding
         // its entries unchanged is every item having the host's
-        // fingerprint; comparing encodings spares hashing them. (Both work
-        // on canonical forms; neither copies a descriptor that already is
-        // one.)
-        let holding = library.holds(&self.entries)?;
+        // fingerprint; comparing encodings spares hashing them.
         let fingerprints_match = holding.unchanged;
         let (findings, narrowed) = if fingerprints_match {
             (Vec::new(), None)
@@ -308,7 +329,7 @@ impl HostExpectation {
             findings,
             file_problems: Vec::new(),
         };
-        Ok((check, narrowed))
+        (check, narrowed)
     }
 }
 
@@ -598,6 +619,31 @@ mod tests {
         let check = host.check_file(&file, &lib).unwrap();
         assert_eq!(check.file_problems.len(), 2, "{:?}", check.file_problems);
         assert!(check.file_problems[0].contains("32-bit"));
+    }
+
+    /// Checking the blob as it decodes, compared where its entries lie in
+    /// its body, reports what checking the decoded descriptor does: for
+    /// hosts of each function and of everything, against both releases.
+    #[test]
+    fn the_decoded_blob_is_checked_as_its_descriptor() {
+        let (v1, v2) = (v1(), v2());
+        let mut hosts = vec![v1.clone(), v2.clone()];
+        hosts.extend(
+            v1.functions
+                .iter()
+                .map(|f| v1.narrowed(&[ItemRef::function(&f.symbol)])),
+        );
+        for lib in [&v1, &v2] {
+            let mut file = file_of(lib, &[]);
+            file.blob = lib.to_blob().unwrap();
+            let decoded = file.decoded().unwrap();
+            assert!(decoded.canonical_body().is_some());
+            for host in &hosts {
+                let host = HostExpectation::new(host).unwrap();
+                let check = host.check_decoded(&file, &decoded).unwrap();
+                assert_eq!(check, host.check_file(&file, lib).unwrap());
+            }
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use abi_descriptor::{
-    BLOB_HEADER_LEN, BLOB_MAGIC, BlobHeader, DecodeError, Descriptor, EncodeError, Limits,
+    BLOB_HEADER_LEN, BLOB_MAGIC, BlobHeader, DecodeError, Decoded, Descriptor, EncodeError, Limits,
     ValidationErrors,
 };
 use object::read::ReadCache;
@@ -274,10 +274,21 @@ pub struct LibraryFile {
 impl LibraryFile {
     /// Decodes and validates the embedded descriptor.
     pub fn descriptor(&self) -> Result<Descriptor, ReadError> {
-        validated(
-            &self.path,
-            decode_embedded(&self.path, &self.blob, &self.location)?,
-        )
+        self.decoded().map(Decoded::into_descriptor)
+    }
+
+    /// Decodes and validates the embedded descriptor, keeping the blob's
+    /// body when it is the descriptor's canonical encoding (see
+    /// [`Decoded`]).
+    pub fn decoded(&self) -> Result<Decoded<'_>, ReadError> {
+        let decoded =
+            Descriptor::decode_blob(&self.blob).map_err(|source| ReadError::Embedded {
+                path: self.path.clone(),
+                location: Box::new(self.location.clone()),
+                source,
+            })?;
+        invalid(&self.path, decoded.descriptor().validate())?;
+        Ok(decoded)
     }
 
     /// Whether the library exports `name` (a C name).

@@ -1,6 +1,7 @@
 //! Canonical CBOR, the JSON form, and the blob that carries a descriptor in a
 //! file or a library image.
 
+use crate::decoded::Decoded;
 use serde::Deserialize;
 
 use crate::error::{DecodeError, EncodeError};
@@ -200,44 +201,71 @@ impl Descriptor {
     /// format version is checked: any minor of this reader's major is read
     /// (unknown fields are ignored), other majors are refused.
     pub fn from_cbor_with_limits(bytes: &[u8], limits: &Limits) -> Result<Descriptor, DecodeError> {
-        if bytes.is_empty() {
-            return Err(DecodeError::Empty);
-        }
-        if bytes.len() > limits.max_bytes {
-            return Err(DecodeError::TooLarge {
-                size: bytes.len(),
-                limit: limits.max_bytes,
-            });
-        }
-        // The direct decoder first, for input in the shape writers produce.
-        // It checks what it reads as the scan would, and has the scan check
-        // what it hands to serde decoders.
-        if let Some(d) = crate::model::direct::decode(bytes, limits.max_depth) {
-            return d.checked(limits);
-        }
-        scan(bytes, limits.max_depth)?;
-        // Then the serde decoders: cbor4ii's, and when it refuses the input,
-        // ciborium's, whose error gives the offset (and whatever ciborium
-        // reads is read, as before the faster decoders).
-        if let Ok(d) = cbor4ii::serde::from_slice::<Descriptor>(bytes) {
-            return d.checked(limits);
-        }
-        let parsed: Result<Descriptor, _> = ciborium::from_reader(bytes);
-        match parsed {
-            Ok(d) => d.checked(limits),
-            Err(e) => {
-                // A descriptor of another major may not fit this model at
-                // all: name the version rather than the first mismatch.
-                if let Ok(peek) = ciborium::from_reader::<FormatPeek, _>(bytes) {
-                    check_format(peek.format)?;
-                }
-                Err(DecodeError::Model {
-                    message: cbor_error_message(e),
-                })
-            }
-        }
+        decode_cbor(bytes, limits).map(|(d, _)| d)
     }
 
+    /// Decodes a blob as [`from_blob`](Self::from_blob) does, and keeps its
+    /// body when that is the descriptor's canonical encoding, as in every
+    /// blob [`to_blob`](Self::to_blob) writes: see [`Decoded`].
+    pub fn decode_blob(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+        let header = BlobHeader::parse(bytes)?;
+        let body = blob_body(bytes, &Limits::DEFAULT)?;
+        let (descriptor, spans) = decode_cbor(body, &Limits::DEFAULT)?;
+        let encoding = spans.map(|spans| crate::decoded::Encoding {
+            body,
+            fingerprint: header.hash,
+            spans,
+        });
+        Ok(Decoded::new(descriptor, encoding))
+    }
+}
+
+/// [`Descriptor::from_cbor_with_limits`], with where the entries of the
+/// tables lie in `bytes` when `bytes` is the descriptor's canonical
+/// encoding.
+fn decode_cbor(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(Descriptor, Option<crate::model::direct::Spans>), DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(DecodeError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    // The direct decoder first, for input in the shape writers produce.
+    // It checks what it reads as the scan would, and has the scan check
+    // what it hands to serde decoders.
+    if let Some((d, spans)) = crate::model::direct::decode(bytes, limits.max_depth) {
+        return Ok((d.checked(limits)?, spans));
+    }
+    scan(bytes, limits.max_depth)?;
+    // Then the serde decoders: cbor4ii's, and when it refuses the input,
+    // ciborium's, whose error gives the offset (and whatever ciborium
+    // reads is read, as before the faster decoders).
+    if let Ok(d) = cbor4ii::serde::from_slice::<Descriptor>(bytes) {
+        return Ok((d.checked(limits)?, None));
+    }
+    let parsed: Result<Descriptor, _> = ciborium::from_reader(bytes);
+    match parsed {
+        Ok(d) => Ok((d.checked(limits)?, None)),
+        Err(e) => {
+            // A descriptor of another major may not fit this model at
+            // all: name the version rather than the first mismatch.
+            if let Ok(peek) = ciborium::from_reader::<FormatPeek, _>(bytes) {
+                check_format(peek.format)?;
+            }
+            Err(DecodeError::Model {
+                message: cbor_error_message(e),
+            })
+        }
+    }
+}
+
+impl Descriptor {
     /// Encodes the JSON form, pretty-printed, in canonical table order.
     pub fn to_json(&self) -> Result<String, EncodeError> {
         let mut canonical = self.clone();

@@ -301,6 +301,13 @@ proptest::proptest! {
             let holding = library.holds(&entries).expect("holds");
             proptest::prop_assert_eq!(holding.fingerprint, theirs.descriptor);
             proptest::prop_assert_eq!(holding.unchanged, same);
+            // The same, decoded from its blob: compared where the entries
+            // lie in the body, with the header's hash as the fingerprint.
+            let blob = library.to_blob().expect("to_blob");
+            let decoded = Descriptor::decode_blob(&blob).expect("decode_blob");
+            proptest::prop_assert!(decoded.canonical_body().is_some());
+            proptest::prop_assert_eq!(decoded.fingerprint().expect("fingerprint"), theirs.descriptor);
+            proptest::prop_assert_eq!(decoded.holds(&entries).expect("holds"), holding);
         }
     }
 }

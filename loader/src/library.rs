@@ -80,14 +80,15 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
         file.pointer_width,
         file.little_endian,
     )?;
-    let descriptor = file.descriptor().map_err(read)?;
+    let decoded = file.decoded().map_err(read)?;
     let check = expected
         .host()
-        .check_file(&file, &descriptor)
+        .check_decoded(&file, &decoded)
         .map_err(|source| LoadError::Encode {
             path: path.clone(),
             source,
         })?;
+    let descriptor = decoded.into_descriptor();
     if !check.accepted() {
         return Err(LoadError::Incompatible(Box::new(Refusal::new(path, check))));
     }
