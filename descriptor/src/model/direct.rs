@@ -409,9 +409,9 @@ impl<'a> Reader<'a> {
             b"symbol" => set(&mut symbol, r.string()?),
             b"params" => set(&mut params, r.list(Reader::param).map(|v| r.given(v))?),
             b"return" => set(&mut ret, r.type_ref().map(|v| r.given(v))?),
-            b"abi" => set(&mut abi, r.call_conv().map(|v| r.given(v))?),
+            b"abi" => set(&mut abi, r.named(CALL_CONVS).map(|v| r.given(v))?),
             b"variadic" => set(&mut variadic, r.bool().map(|v| r.given(v))?),
-            b"threading" => set(&mut threading, r.threading().map(|v| r.given(v))?),
+            b"threading" => set(&mut threading, r.named(THREADINGS).map(|v| r.given(v))?),
             b"may_block" => set(&mut may_block, r.bool().map(|v| r.given(v))?),
             b"may_unwind" => set(&mut may_unwind, r.bool().map(|v| r.given(v))?),
             b"since" => set(&mut since, r.version()?),
@@ -525,72 +525,53 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn call_conv(&mut self) -> Option<CallConv> {
-        Some(match self.key()? {
-            b"c" => CallConv::C,
-            b"sysv64" => CallConv::Sysv64,
-            b"win64" => CallConv::Win64,
-            b"stdcall" => CallConv::Stdcall,
-            b"fastcall" => CallConv::Fastcall,
-            b"vectorcall" => CallConv::Vectorcall,
-            b"thiscall" => CallConv::Thiscall,
-            b"aapcs" => CallConv::Aapcs,
-            _ => return None,
-        })
-    }
-
-    fn threading(&mut self) -> Option<Threading> {
-        Some(match self.key()? {
-            b"any" => Threading::Any,
-            b"context_thread" => Threading::ContextThread,
-            b"main_thread" => Threading::MainThread,
-            _ => return None,
-        })
-    }
-
-    fn mutability(&mut self) -> Option<Mutability> {
-        Some(match self.key()? {
-            b"const" => Mutability::Const,
-            b"mut" => Mutability::Mut,
-            _ => return None,
-        })
-    }
-
-    /// An ownership without a release function (one with is declined).
-    fn ownership(&mut self) -> Option<Ownership> {
-        Some(match self.key()? {
-            b"borrowed" => Ownership::Borrowed,
-            b"transferred" => Ownership::Transferred,
-            _ => return None,
-        })
-    }
-
-    fn repr(&mut self) -> Option<Repr> {
-        Some(match self.key()? {
-            b"c" => Repr::C,
-            b"packed" => Repr::Packed,
-            b"transparent" => Repr::Transparent,
-            _ => return None,
-        })
-    }
-
-    fn lifetime(&mut self) -> Option<CallbackLifetime> {
-        Some(match self.key()? {
-            b"call_scoped" => CallbackLifetime::CallScoped,
-            b"stored" => CallbackLifetime::Stored,
-            _ => return None,
-        })
-    }
-
-    fn thread(&mut self) -> Option<CallbackThread> {
-        Some(match self.key()? {
-            b"caller" => CallbackThread::Caller,
-            b"library" => CallbackThread::Library,
-            b"any" => CallbackThread::Any,
-            _ => return None,
-        })
+    /// A unit variant of an enum, written as its name: one of `variants`.
+    fn named<T: Clone>(&mut self, variants: &[(&[u8], T)]) -> Option<T> {
+        let name = self.key()?;
+        variants
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
     }
 }
+
+// The variants the model writes by name, with their names (an ownership
+// with a release function is a map, which this module declines).
+const CALL_CONVS: &[(&[u8], CallConv)] = &[
+    (b"c", CallConv::C),
+    (b"sysv64", CallConv::Sysv64),
+    (b"win64", CallConv::Win64),
+    (b"stdcall", CallConv::Stdcall),
+    (b"fastcall", CallConv::Fastcall),
+    (b"vectorcall", CallConv::Vectorcall),
+    (b"thiscall", CallConv::Thiscall),
+    (b"aapcs", CallConv::Aapcs),
+];
+const THREADINGS: &[(&[u8], Threading)] = &[
+    (b"any", Threading::Any),
+    (b"context_thread", Threading::ContextThread),
+    (b"main_thread", Threading::MainThread),
+];
+const MUTABILITIES: &[(&[u8], Mutability)] =
+    &[(b"const", Mutability::Const), (b"mut", Mutability::Mut)];
+const OWNERSHIPS: &[(&[u8], Ownership)] = &[
+    (b"borrowed", Ownership::Borrowed),
+    (b"transferred", Ownership::Transferred),
+];
+const REPRS: &[(&[u8], Repr)] = &[
+    (b"c", Repr::C),
+    (b"packed", Repr::Packed),
+    (b"transparent", Repr::Transparent),
+];
+const LIFETIMES: &[(&[u8], CallbackLifetime)] = &[
+    (b"call_scoped", CallbackLifetime::CallScoped),
+    (b"stored", CallbackLifetime::Stored),
+];
+const THREADS: &[(&[u8], CallbackThread)] = &[
+    (b"caller", CallbackThread::Caller),
+    (b"library", CallbackThread::Library),
+    (b"any", CallbackThread::Any),
+];
 
 /// A type entry's kind being read: the kind with its fields at their
 /// defaults, and which fields were read (a bit per field, in the order of
@@ -660,7 +641,7 @@ impl Kind {
                 0
             }
             (K::Pointer(p), b"mutability") => {
-                p.mutability = r.mutability()?;
+                p.mutability = r.named(MUTABILITIES)?;
                 1
             }
             (K::Pointer(p), b"nullable") => {
@@ -668,7 +649,7 @@ impl Kind {
                 2
             }
             (K::Pointer(p), b"ownership") => {
-                p.ownership = r.ownership().map(|v| r.given(v))?;
+                p.ownership = r.named(OWNERSHIPS).map(|v| r.given(v))?;
                 3
             }
             (K::Struct(s), b"size") => {
@@ -684,7 +665,7 @@ impl Kind {
                 2
             }
             (K::Struct(s), b"repr") => {
-                s.repr = r.repr().map(|v| r.given(v))?;
+                s.repr = r.named(REPRS).map(|v| r.given(v))?;
                 3
             }
             (K::Enum(e), b"repr") => {
@@ -734,7 +715,7 @@ impl Kind {
             }
             (K::FunctionPointer(f), key) => match key {
                 b"abi" => {
-                    f.abi = r.call_conv().map(|v| r.given(v))?;
+                    f.abi = r.named(CALL_CONVS).map(|v| r.given(v))?;
                     0
                 }
                 b"params" => {
@@ -759,11 +740,11 @@ impl Kind {
                     5
                 }
                 b"lifetime" => {
-                    f.lifetime = r.lifetime().map(|v| r.given(v))?;
+                    f.lifetime = r.named(LIFETIMES).map(|v| r.given(v))?;
                     6
                 }
                 b"thread" => {
-                    f.thread = r.thread().map(|v| r.given(v))?;
+                    f.thread = r.named(THREADS).map(|v| r.given(v))?;
                     7
                 }
                 b"nullable" => {
