@@ -281,12 +281,8 @@ impl LibraryFile {
     /// body when it is the descriptor's canonical encoding (see
     /// [`Decoded`]).
     pub fn decoded(&self) -> Result<Decoded<'_>, ReadError> {
-        let decoded =
-            Descriptor::decode_blob(&self.blob).map_err(|source| ReadError::Embedded {
-                path: self.path.clone(),
-                location: Box::new(self.location.clone()),
-                source,
-            })?;
+        let decoded = Descriptor::decode_blob(&self.blob)
+            .map_err(|source| embedded(&self.path, &self.location, source))?;
         invalid(&self.path, decoded.descriptor().validate())?;
         Ok(decoded)
     }
@@ -418,11 +414,16 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Descriptor, FileForm), ReadE
 }
 
 fn decode_embedded(path: &Path, blob: &[u8], location: &Location) -> Result<Descriptor, ReadError> {
-    Descriptor::from_blob(blob).map_err(|source| ReadError::Embedded {
+    Descriptor::from_blob(blob).map_err(|source| embedded(path, location, source))
+}
+
+/// The error for a blob embedded in `path` at `location` that does not decode.
+fn embedded(path: &Path, location: &Location, source: DecodeError) -> ReadError {
+    ReadError::Embedded {
         path: path.to_owned(),
         location: Box::new(location.clone()),
         source,
-    })
+    }
 }
 
 enum Opened {

@@ -1,9 +1,9 @@
 //! Canonical CBOR, the JSON form, and the blob that carries a descriptor in a
 //! file or a library image.
 
-use crate::decoded::Decoded;
 use serde::Deserialize;
 
+use crate::decoded::Decoded;
 use crate::error::{DecodeError, EncodeError};
 use crate::fingerprint::Fingerprint;
 use crate::model::{Descriptor, FORMAT_VERSION, FormatVersion};
@@ -201,16 +201,15 @@ impl Descriptor {
     /// format version is checked: any minor of this reader's major is read
     /// (unknown fields are ignored), other majors are refused.
     pub fn from_cbor_with_limits(bytes: &[u8], limits: &Limits) -> Result<Descriptor, DecodeError> {
-        decode_cbor(bytes, limits).map(|(d, _)| d)
+        decode_cbor(bytes, limits, false).map(|(d, _)| d)
     }
 
     /// Decodes a blob as [`from_blob`](Self::from_blob) does, and keeps its
     /// body when that is the descriptor's canonical encoding, as in every
     /// blob [`to_blob`](Self::to_blob) writes: see [`Decoded`].
     pub fn decode_blob(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
-        let header = BlobHeader::parse(bytes)?;
-        let body = blob_body(bytes, &Limits::DEFAULT)?;
-        let (descriptor, spans) = decode_cbor(body, &Limits::DEFAULT)?;
+        let (header, body) = header_and_body(bytes, &Limits::DEFAULT)?;
+        let (descriptor, spans) = decode_cbor(body, &Limits::DEFAULT, true)?;
         let encoding = spans.map(|spans| crate::decoded::Encoding {
             body,
             fingerprint: header.hash,
@@ -220,12 +219,13 @@ impl Descriptor {
     }
 }
 
-/// [`Descriptor::from_cbor_with_limits`], with where the entries of the
-/// tables lie in `bytes` when `bytes` is the descriptor's canonical
-/// encoding.
+/// [`Descriptor::from_cbor_with_limits`]; with `encoding`, also where the
+/// entries of the tables lie in `bytes` when `bytes` is the descriptor's
+/// canonical encoding.
 fn decode_cbor(
     bytes: &[u8],
     limits: &Limits,
+    encoding: bool,
 ) -> Result<(Descriptor, Option<crate::model::direct::Spans>), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
@@ -239,7 +239,7 @@ fn decode_cbor(
     // The direct decoder first, for input in the shape writers produce.
     // It checks what it reads as the scan would, and has the scan check
     // what it hands to serde decoders.
-    if let Some((d, spans)) = crate::model::direct::decode(bytes, limits.max_depth) {
+    if let Some((d, spans)) = crate::model::direct::decode(bytes, limits.max_depth, encoding) {
         return Ok((d.checked(limits)?, spans));
     }
     scan(bytes, limits.max_depth)?;
@@ -449,6 +449,14 @@ impl BlobHeader {
 /// Checks a blob's header, length and hash, and returns its body. Bytes after
 /// the body are ignored (a blob may sit inside a larger section).
 pub fn blob_body<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a [u8], DecodeError> {
+    header_and_body(bytes, limits).map(|(_, body)| body)
+}
+
+/// [`blob_body`], with the header.
+fn header_and_body<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<(BlobHeader, &'a [u8]), DecodeError> {
     let header = BlobHeader::parse(bytes)?;
     if header.body_len as usize > limits.max_bytes {
         return Err(DecodeError::TooLarge {
@@ -471,7 +479,7 @@ pub fn blob_body<'a>(bytes: &'a [u8], limits: &Limits) -> Result<&'a [u8], Decod
             found,
         });
     }
-    Ok(body)
+    Ok((header, body))
 }
 
 #[derive(Deserialize)]

@@ -92,7 +92,7 @@ impl<'b> Decoded<'b> {
         };
         Ok(Holding {
             fingerprint: e.fingerprint,
-            unchanged: crate::entries::holds_cut(&self.descriptor, &tables, expected)?,
+            unchanged: crate::entries::holds_cut(&self.descriptor, Some(&tables), expected)?,
         })
     }
 }

@@ -178,37 +178,22 @@ fn holds(
     spans: Option<&[Range<usize>]>,
     expected: &Entries,
 ) -> Result<bool, EncodeError> {
-    let mut encoder = Reused::default();
-    if encoder.encode(&d.target)? != expected.target.as_slice() {
-        return Ok(false);
-    }
     let encoded = spans.and_then(|spans| cut_tables(d, bytes, spans));
-    search(d, encoded.as_ref(), expected, &mut encoder)
+    holds_cut(d, encoded.as_ref(), expected)
 }
 
-/// Whether the canonical descriptor `d`, whose entries are encoded as
-/// `tables` (per table, in the model's table order), holds `expected`
-/// unchanged.
+/// Whether the canonical descriptor `d` holds `expected` unchanged, each
+/// entry taken from `encoded` (per table, in the model's table order) when
+/// given, else encoded.
 pub(crate) fn holds_cut(
-    d: &Descriptor,
-    tables: &[Vec<&[u8]>; TABLES],
-    expected: &Entries,
-) -> Result<bool, EncodeError> {
-    let mut encoder = Reused::default();
-    if encoder.encode(&d.target)? != expected.target.as_slice() {
-        return Ok(false);
-    }
-    search(d, Some(tables), expected, &mut encoder)
-}
-
-/// The search of [`holds`] once the targets are equal: each entry is taken
-/// from `encoded` when given, else encoded.
-fn search(
     d: &Descriptor,
     encoded: Option<&[Vec<&[u8]>; TABLES]>,
     expected: &Entries,
-    encoder: &mut Reused,
 ) -> Result<bool, EncodeError> {
+    let mut encoder = Reused::default();
+    if encoder.encode(&d.target)? != expected.target.as_slice() {
+        return Ok(false);
+    }
     let keys = keys(d);
     for (table, (keys, wanted)) in keys.iter().zip(&expected.tables).enumerate() {
         let mut from = 0;
@@ -221,7 +206,7 @@ fn search(
             let i = found.start;
             let theirs = match encoded {
                 Some(tables) => tables[table][i],
-                None => encode_entry(d, table, i, encoder)?,
+                None => encode_entry(d, table, i, &mut encoder)?,
             };
             if theirs != &expected.bytes[span.clone()] {
                 return Ok(false);

@@ -60,17 +60,24 @@ use super::{
 };
 
 /// Decodes `bytes`, nested at most `max_depth` levels deep, or declines.
-/// With the descriptor, when `bytes` is its canonical encoding (what
-/// [`Descriptor::to_cbor`] writes), where the entries of its tables lie in
-/// `bytes`: those of the non-empty tables, in the model's table order.
-pub(crate) fn decode(bytes: &[u8], max_depth: usize) -> Option<(Descriptor, Option<Spans>)> {
+/// With `encoding`, also says, when `bytes` is the descriptor's canonical
+/// encoding (what [`Descriptor::to_cbor`] writes), where the entries of its
+/// tables lie in `bytes`: those of the non-empty tables, in the model's
+/// table order. Without, none of that is looked into (it costs a check of
+/// the table order and an encoding of what serde reads).
+pub(crate) fn decode(
+    bytes: &[u8],
+    max_depth: usize,
+    encoding: bool,
+) -> Option<(Descriptor, Option<Spans>)> {
     if max_depth < DEPTH {
         return None;
     }
     // The values of the descriptor's map lie one level down, the entries of
     // its tables two.
     let (top, entry) = (max_depth - 1, max_depth - 2);
-    let canonical = Cell::new(true);
+    // Once false, nothing more is checked or recorded for the encoding.
+    let canonical = Cell::new(encoding);
     let mut r = Reader {
         bytes,
         pos: 0,
@@ -90,7 +97,9 @@ pub(crate) fn decode(bytes: &[u8], max_depth: usize) -> Option<(Descriptor, Opti
             b"code_tables" => Some(5),
             _ => None,
         };
-        if let Some(table) = small {
+        if let Some(table) = small
+            && r.canonical.get()
+        {
             r.at(r.pos).elements(&mut spans[table])?;
         }
         // A canonical encoding leaves a table out when it is empty.
@@ -379,7 +388,8 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
-    /// What `read` reads, with where it lay added to `spans`.
+    /// What `read` reads, with where it lay added to `spans` while the
+    /// input may be canonical.
     fn spanned<T>(
         &mut self,
         spans: &mut Spans,
@@ -387,7 +397,9 @@ impl<'a> Reader<'a> {
     ) -> Option<T> {
         let start = self.pos;
         let value = read(self)?;
-        spans.push(start..self.pos);
+        if self.canonical.get() {
+            spans.push(start..self.pos);
+        }
         Some(value)
     }
 
@@ -834,7 +846,7 @@ mod tests {
         #[test]
         fn reads_what_serde_reads(d in strategies::descriptor()) {
             let bytes = d.to_cbor().expect("to_cbor");
-            let (direct, spans) = decode(&bytes, Limits::DEFAULT.max_depth).expect("read directly");
+            let (direct, spans) = decode(&bytes, Limits::DEFAULT.max_depth, true).expect("read directly");
             prop_assert_eq!(Some(direct.clone()), by_serde::<Descriptor>(&bytes));
             let mut canonical = d.clone();
             canonical.canonicalize();
@@ -890,8 +902,13 @@ mod tests {
             }
             for bytes in [&bytes[..], &bytes[..cut.index(bytes.len())]] {
                 for max_depth in [Limits::DEFAULT.max_depth, depth] {
-                    if let Some((direct, spans)) = decode(bytes, max_depth) {
+                    if let Some((direct, spans)) = decode(bytes, max_depth, true) {
                         prop_assert!(scan(bytes, max_depth).is_ok(), "the scan refuses it");
+                        // Not asked about the encoding, it reads the same.
+                        prop_assert_eq!(
+                            decode(bytes, max_depth, false),
+                            Some((direct.clone(), None))
+                        );
                         // Known canonical only when it is.
                         if spans.is_some() {
                             prop_assert_eq!(&direct.to_cbor().expect("encodes")[..], bytes);
@@ -918,7 +935,7 @@ mod tests {
                 let mut bytes = Vec::new();
                 let value = ciborium::Value::serialized(d).expect("a value");
                 ciborium::into_writer(&value, &mut bytes).expect("encodes");
-                let (read, spans) = decode(&bytes, Limits::DEFAULT.max_depth).expect("read directly");
+                let (read, spans) = decode(&bytes, Limits::DEFAULT.max_depth, true).expect("read directly");
                 prop_assert_eq!(&read, d);
                 prop_assert_eq!(spans.is_some(), bytes == canonical);
             }
@@ -933,7 +950,7 @@ mod tests {
         let d = Descriptor::from_json(text).expect("example");
         let bytes = d.to_cbor().expect("to_cbor");
         assert_eq!(
-            decode(&bytes, Limits::DEFAULT.max_depth).map(|(d, _)| d),
+            decode(&bytes, Limits::DEFAULT.max_depth, true).map(|(d, _)| d),
             Some({
                 let mut c = d.clone();
                 c.canonicalize();
