@@ -15,10 +15,11 @@
 //! on ELF); [`read_expectations`] reads them statically.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use abi_descriptor::{
     BLOB_HEADER_LEN, BlobHeader, DecodeError, Decoded, Descriptor, EncodeError, Entries, Holding,
-    ItemRef, Limits, ValidationErrors,
+    ItemRef, Limits, Skimmed, ValidationErrors,
 };
 use object::read::ReadCache;
 use object::{FileKind, Object, ObjectSection};
@@ -26,7 +27,7 @@ use object::{FileKind, Object, ObjectSection};
 use crate::read::{LibraryFile, ReadError, read_descriptor};
 use crate::report::{Finding, Side};
 use crate::rules::{Bump, Level, RuleId};
-use crate::verify::host_problems;
+use crate::verify::{expectation_problems, host_problems};
 
 /// The ELF section a host's expectations are placed in.
 pub const EXPECTATION_SECTION: &str = ".abi_expectation";
@@ -219,7 +220,7 @@ pub fn check_host_file(
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostExpectation {
-    descriptor: Descriptor,
+    descriptor: Arc<Descriptor>,
     items: Vec<ItemRef>,
     /// What a library must hold unchanged for every expected item to have
     /// the host's fingerprint.
@@ -236,7 +237,7 @@ impl HostExpectation {
         let side = Side::of(&descriptor, descriptor.fingerprint()?);
         let entries = Entries::of(&descriptor)?;
         Ok(HostExpectation {
-            descriptor,
+            descriptor: Arc::new(descriptor),
             items,
             entries,
             side,
@@ -246,6 +247,13 @@ impl HostExpectation {
     /// The expected descriptor, narrowed.
     pub fn descriptor(&self) -> &Descriptor {
         &self.descriptor
+    }
+
+    /// The expected descriptor, narrowed, shared: for a library found to
+    /// hold it unchanged ([`check_skimmed`](Self::check_skimmed)), it is
+    /// what the library says of the host's items.
+    pub fn shared_descriptor(&self) -> Arc<Descriptor> {
+        Arc::clone(&self.descriptor)
     }
 
     /// The items the host expects, in descriptor order.
@@ -278,6 +286,36 @@ impl HostExpectation {
         decoded: &Decoded<'_>,
     ) -> Result<HostCheck, EncodeError> {
         self.file_check(file, decoded.descriptor(), decoded.holds(&self.entries)?)
+    }
+
+    /// [`check_file`](Self::check_file) for a library whose blob was only
+    /// skimmed ([`LibraryFile::skimmed`]), when that is enough: when the
+    /// body holds every entry of the expectation unchanged, the check
+    /// [`check_decoded`](Self::check_decoded) would make, without decoding
+    /// the library (every fingerprint matches, so nothing is compared, and
+    /// the exports of the host's items are looked up as the expectation
+    /// describes them, as the library does). The library's fingerprint
+    /// reported is then the body's hash ([`Skimmed::body_hash`]). `None`
+    /// when the body does not hold them: only a check of the decoded
+    /// library says what changed.
+    pub fn check_skimmed(&self, file: &LibraryFile, skimmed: &Skimmed<'_>) -> Option<HostCheck> {
+        if !skimmed.holds(&self.entries) {
+            return None;
+        }
+        let library = skimmed.library();
+        Some(HostCheck {
+            expected: self.side.clone(),
+            library: Side {
+                name: library.name.clone(),
+                version: library.version.clone(),
+                soname: library.soname.clone(),
+                fingerprint: skimmed.body_hash(),
+            },
+            items: self.items.clone(),
+            fingerprints_match: true,
+            findings: Vec::new(),
+            file_problems: expectation_problems(file, &self.descriptor),
+        })
     }
 
     fn file_check(
@@ -622,8 +660,11 @@ mod tests {
     }
 
     /// Checking the blob as it decodes, compared where its entries lie in
-    /// its body, reports what checking the decoded descriptor does: for
-    /// hosts of each function and of everything, against both releases.
+    /// its body, reports what checking the decoded descriptor does; and
+    /// checking it skimmed reports the same whenever the fingerprints
+    /// match, and declines otherwise: for hosts of each function and of
+    /// everything, against both releases, with every export and without
+    /// one of them.
     #[test]
     fn the_decoded_blob_is_checked_as_its_descriptor() {
         let (v1, v2) = (v1(), v2());
@@ -633,17 +674,30 @@ mod tests {
                 .iter()
                 .map(|f| v1.narrowed(&[ItemRef::function(&f.symbol)])),
         );
+        let mut skimmed_checks = 0;
         for lib in [&v1, &v2] {
-            let mut file = file_of(lib, &[]);
-            file.blob = lib.to_blob().unwrap();
-            let decoded = file.decoded().unwrap();
-            assert!(decoded.canonical_body().is_some());
-            for host in &hosts {
-                let host = HostExpectation::new(host).unwrap();
-                let check = host.check_decoded(&file, &decoded).unwrap();
-                assert_eq!(check, host.check_file(&file, lib).unwrap());
+            for missing in [&[][..], &["tile_render"]] {
+                let mut file = file_of(lib, missing);
+                file.blob = lib.to_blob().unwrap();
+                let decoded = file.decoded().unwrap();
+                assert!(decoded.canonical_body().is_some());
+                let skimmed = file.skimmed().unwrap().unwrap();
+                for host in &hosts {
+                    let host = HostExpectation::new(host).unwrap();
+                    let check = host.check_decoded(&file, &decoded).unwrap();
+                    assert_eq!(check, host.check_file(&file, lib).unwrap());
+                    match host.check_skimmed(&file, &skimmed) {
+                        Some(skimmed) => {
+                            assert!(check.fingerprints_match);
+                            assert_eq!(skimmed, check);
+                            skimmed_checks += 1;
+                        }
+                        None => assert!(!check.fingerprints_match),
+                    }
+                }
             }
         }
+        assert!(skimmed_checks > hosts.len(), "{skimmed_checks}");
     }
 
     #[test]

@@ -61,8 +61,8 @@ pub use listing::listing;
 pub use probe::{Probe, probe_library};
 pub use read::{
     BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, Export, ExportKind, FileForm,
-    LibraryFile, Location, MACHO_SECTION, PE_SECTION, ReadError, decode, read_blob,
-    read_descriptor, read_descriptor_pair, read_library, read_source,
+    LibraryFile, Location, MACHO_SECTION, PE_SECTION, ReadError, decode, decode_library_blob,
+    read_blob, read_descriptor, read_descriptor_pair, read_library, read_source,
 };
 pub use render::{RenderOptions, ReportFormat};
 pub use report::{Finding, Report, Side, Summary, VersionChange};

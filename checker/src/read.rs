@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use abi_descriptor::{
     BLOB_HEADER_LEN, BLOB_MAGIC, BlobHeader, DecodeError, Decoded, Descriptor, EncodeError, Limits,
-    ValidationErrors,
+    Skimmed, ValidationErrors,
 };
 use object::read::ReadCache;
 use object::{
@@ -281,10 +281,16 @@ impl LibraryFile {
     /// body when it is the descriptor's canonical encoding (see
     /// [`Decoded`]).
     pub fn decoded(&self) -> Result<Decoded<'_>, ReadError> {
-        let decoded = Descriptor::decode_blob(&self.blob)
-            .map_err(|source| embedded(&self.path, &self.location, source))?;
-        invalid(&self.path, decoded.descriptor().validate())?;
-        Ok(decoded)
+        decode_library_blob(&self.path, &self.location, &self.blob)
+    }
+
+    /// The embedded blob's header, length and hash checked, and its body
+    /// located but not decoded (see [`Skimmed`]); `None` when only decoding
+    /// the body says what it holds. The errors are those of
+    /// [`decoded`](Self::decoded) for the header.
+    pub fn skimmed(&self) -> Result<Option<Skimmed<'_>>, ReadError> {
+        Descriptor::skim_blob(&self.blob)
+            .map_err(|source| embedded(&self.path, &self.location, source))
     }
 
     /// Whether the library exports `name` (a C name).
@@ -415,6 +421,20 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Descriptor, FileForm), ReadE
 
 fn decode_embedded(path: &Path, blob: &[u8], location: &Location) -> Result<Descriptor, ReadError> {
     Descriptor::from_blob(blob).map_err(|source| embedded(path, location, source))
+}
+
+/// Decodes and validates `blob`, the blob [`read_library`] found in the
+/// library `path` at `location`, as [`LibraryFile::decoded`] does: for a
+/// blob kept from a [`LibraryFile`] to be decoded later.
+pub fn decode_library_blob<'b>(
+    path: &Path,
+    location: &Location,
+    blob: &'b [u8],
+) -> Result<Decoded<'b>, ReadError> {
+    let decoded =
+        Descriptor::decode_blob(blob).map_err(|source| embedded(path, location, source))?;
+    invalid(path, decoded.descriptor().validate())?;
+    Ok(decoded)
 }
 
 /// The error for a blob embedded in `path` at `location` that does not decode.

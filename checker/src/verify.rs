@@ -3,7 +3,7 @@
 use abi_descriptor::{Descriptor, ItemKind, ItemRef};
 use foldhash::HashSet;
 
-use crate::read::{BLOB_SYMBOL, DESCRIPTOR_FUNCTION, ExportKind, LibraryFile};
+use crate::read::{BLOB_SYMBOL, DESCRIPTOR_FUNCTION, Export, ExportKind, LibraryFile};
 
 /// The outcome of [`verify`]: problems make the library fail verification;
 /// warnings do not.
@@ -34,7 +34,7 @@ impl Verification {
 /// Reading the descriptor already checked that it is well-formed and that its
 /// hash matches its bytes.
 pub fn verify(lib: &LibraryFile, descriptor: &Descriptor) -> Verification {
-    checked(lib, descriptor, None)
+    checked(lib, descriptor, Scope::Release)
 }
 
 /// The problems [`verify`] finds in `descriptor` narrowed to `items` (the
@@ -46,22 +46,42 @@ pub(crate) fn host_problems(
     descriptor: &Descriptor,
     items: &[ItemRef],
 ) -> Vec<String> {
-    checked(lib, descriptor, Some(items)).problems
+    checked(lib, descriptor, Scope::Items(items)).problems
 }
 
-/// [`verify`], or with `host` items [`host_problems`]: only those items'
-/// exports are checked, and neither the SONAME nor undescribed exports.
-fn checked(lib: &LibraryFile, descriptor: &Descriptor, host: Option<&[ItemRef]>) -> Verification {
+/// [`host_problems`] for every item of `descriptor`, a host's expectation
+/// narrowed to its items.
+pub(crate) fn expectation_problems(lib: &LibraryFile, descriptor: &Descriptor) -> Vec<String> {
+    checked(lib, descriptor, Scope::Described).problems
+}
+
+/// What [`checked`] checks.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// [`verify`].
+    Release,
+    /// [`host_problems`].
+    Items(&'a [ItemRef]),
+    /// [`expectation_problems`].
+    Described,
+}
+
+/// [`verify`], or for a host ([`host_problems`]) only the exports of the
+/// host's items, and neither the SONAME nor undescribed exports.
+fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Verification {
     let mut v = Verification::default();
-    let release = host.is_none();
+    let release = matches!(scope, Scope::Release);
     let kept = |kind: ItemKind| -> Option<HashSet<&str>> {
-        host.map(|items| {
-            items
-                .iter()
-                .filter(|i| i.kind == kind)
-                .map(|i| i.name.as_str())
-                .collect()
-        })
+        match scope {
+            Scope::Items(items) => Some(
+                items
+                    .iter()
+                    .filter(|i| i.kind == kind)
+                    .map(|i| i.name.as_str())
+                    .collect(),
+            ),
+            Scope::Release | Scope::Described => None,
+        }
     };
     let (functions, variables) = (kept(ItemKind::Function), kept(ItemKind::Variable));
     let checks =
@@ -121,12 +141,13 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, host: Option<&[ItemRef]>)
         _ => {}
     }
 
+    let mut exports = Exports::new(lib);
     for f in descriptor
         .functions
         .iter()
         .filter(|f| checks(&functions, &f.symbol))
     {
-        match lib.exports(&f.symbol) {
+        match exports.find(&f.symbol) {
             None => v.problems.push(format!(
                 "function `{}` is described but not exported",
                 f.symbol
@@ -143,7 +164,7 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, host: Option<&[ItemRef]>)
         .iter()
         .filter(|v| checks(&variables, &v.symbol))
     {
-        match lib.exports(&var.symbol) {
+        match exports.find(&var.symbol) {
             None => v.problems.push(format!(
                 "variable `{}` is described but not exported",
                 var.symbol
@@ -177,6 +198,39 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, host: Option<&[ItemRef]>)
         }
     }
     v
+}
+
+/// Looks a library's exports up by name, for names asked for mostly in
+/// order (a canonical descriptor's tables are sorted): from where the
+/// previous one was found, galloping, else from the start.
+struct Exports<'a> {
+    all: &'a [Export],
+    from: usize,
+}
+
+impl<'a> Exports<'a> {
+    fn new(lib: &'a LibraryFile) -> Exports<'a> {
+        Exports {
+            all: &lib.exports,
+            from: 0,
+        }
+    }
+
+    fn find(&mut self, name: &str) -> Option<&'a Export> {
+        let before = |e: &Export| e.name.as_str() < name;
+        if !self.all[..self.from].last().is_some_and(before) {
+            self.from = 0;
+        }
+        let rest = &self.all[self.from..];
+        let mut bound = 1;
+        while bound < rest.len() && before(&rest[bound - 1]) {
+            bound *= 2;
+        }
+        let at = self.from + rest[..bound.min(rest.len())].partition_point(before);
+        let found = self.all.get(at).filter(|e| e.name == name)?;
+        self.from = at + 1;
+        Some(found)
+    }
 }
 
 /// Symbols that toolchains export from every library they build: the

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::decoded::Decoded;
+use crate::decoded::{Decoded, Skimmed};
 use crate::error::{DecodeError, EncodeError};
 use crate::fingerprint::Fingerprint;
 use crate::model::{Descriptor, FORMAT_VERSION, FormatVersion};
@@ -209,14 +209,33 @@ impl Descriptor {
     /// blob [`to_blob`](Self::to_blob) writes: see [`Decoded`].
     pub fn decode_blob(bytes: &[u8]) -> Result<Decoded<'_>, DecodeError> {
         let (header, body) = header_and_body(bytes, &Limits::DEFAULT)?;
-        let (descriptor, spans) = decode_cbor(body, &Limits::DEFAULT, true)?;
-        let encoding = spans.map(|spans| crate::decoded::Encoding {
-            body,
-            fingerprint: header.hash,
-            spans,
-        });
-        Ok(Decoded::new(descriptor, encoding))
+        decode_body(body, header.hash)
     }
+
+    /// Checks a blob's header, length and hash as
+    /// [`decode_blob`](Self::decode_blob) does, and locates its body's parts
+    /// without decoding them: see [`Skimmed`]. `None` when the body is not
+    /// in the shape the crate's writers produce, or of another format
+    /// version than [`FORMAT_VERSION`]: then only decoding it says what it
+    /// holds.
+    pub fn skim_blob(bytes: &[u8]) -> Result<Option<Skimmed<'_>>, DecodeError> {
+        let limits = &Limits::DEFAULT;
+        let (header, body) = header_and_body(bytes, limits)?;
+        let skim = crate::model::direct::skim(body, limits.max_depth, limits.max_table_len);
+        Ok(skim.map(|skim| Skimmed::new(body, header.hash, skim)))
+    }
+}
+
+/// Decodes a blob's `body`, whose SHA-256 is `hash`, keeping it when it is
+/// the descriptor's canonical encoding.
+pub(crate) fn decode_body(body: &[u8], hash: Fingerprint) -> Result<Decoded<'_>, DecodeError> {
+    let (descriptor, spans) = decode_cbor(body, &Limits::DEFAULT, true)?;
+    let encoding = spans.map(|spans| crate::decoded::Encoding {
+        body,
+        fingerprint: hash,
+        spans,
+    });
+    Ok(Decoded::new(descriptor, encoding))
 }
 
 /// [`Descriptor::from_cbor_with_limits`]; with `encoding`, also where the

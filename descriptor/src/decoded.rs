@@ -1,11 +1,13 @@
 //! A decoded descriptor with the canonical encoding it was decoded from.
 
+use std::fmt;
 use std::ops::Range;
 
 use crate::entries::{Entries, Holding};
-use crate::error::EncodeError;
+use crate::error::{DecodeError, EncodeError};
 use crate::fingerprint::{Fingerprint, cut_tables};
-use crate::model::Descriptor;
+use crate::model::direct::Skim;
+use crate::model::{Descriptor, Library};
 
 /// A descriptor decoded from a blob ([`Descriptor::decode_blob`]), with the
 /// blob's body when the body is the descriptor's canonical encoding, as in
@@ -94,5 +96,90 @@ impl<'b> Decoded<'b> {
             fingerprint: e.fingerprint,
             unchanged: crate::entries::holds_cut(&self.descriptor, Some(&tables), expected)?,
         })
+    }
+}
+
+/// A blob whose header, length and hash were checked, and whose body was
+/// located but not decoded ([`Descriptor::skim_blob`]): where each table
+/// entry lies and under which key, the target's encoding, and the library's
+/// name and version. It says whether the body holds a host's entries
+/// unchanged ([`holds`](Self::holds)) at the cost of stepping over the body
+/// once, a small part of decoding it; [`decode`](Self::decode) decodes it
+/// in full.
+///
+/// Nothing else of the body is checked: a body skimmed may still fail to
+/// decode, or decode to a descriptor that does not validate, in the entries
+/// [`holds`](Self::holds) does not compare.
+///
+/// ```
+/// use abi_descriptor::{Descriptor, Entries, ItemRef};
+///
+/// let v1 = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+/// let v2 = Descriptor::from_json(include_str!("../../examples/libtile/v2.json"))?;
+/// let host = Entries::of(&v1.narrowed(&[ItemRef::function("tile_format_name")]))?;
+///
+/// let blob = v1.to_blob()?;
+/// let skimmed = Descriptor::skim_blob(&blob)?.expect("a blob the crate wrote");
+/// assert!(skimmed.holds(&host));
+///
+/// // `TileFormat`, which `tile_format_name` takes, gained a variant in v2.
+/// let blob = v2.to_blob()?;
+/// let skimmed = Descriptor::skim_blob(&blob)?.expect("a blob the crate wrote");
+/// assert_eq!(skimmed.library(), &v2.library);
+/// assert!(!skimmed.holds(&host));
+/// assert_eq!(skimmed.decode()?.into_descriptor(), v2.canonical().into_owned());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Skimmed<'b> {
+    body: &'b [u8],
+    body_hash: Fingerprint,
+    skim: Skim<'b>,
+}
+
+impl fmt::Debug for Skimmed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Skimmed")
+            .field("library", &self.skim.library)
+            .field("body_len", &self.body.len())
+            .field("body_hash", &self.body_hash)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'b> Skimmed<'b> {
+    /// The skim of `body`, whose SHA-256 is `body_hash`.
+    pub(crate) fn new(body: &'b [u8], body_hash: Fingerprint, skim: Skim<'b>) -> Skimmed<'b> {
+        Skimmed {
+            body,
+            body_hash,
+            skim,
+        }
+    }
+
+    /// The library the descriptor describes.
+    pub fn library(&self) -> &Library {
+        &self.skim.library
+    }
+
+    /// The SHA-256 of the body, as the header states it and the skim
+    /// checked: the descriptor's fingerprint when the body is its canonical
+    /// encoding, as in every blob [`Descriptor::to_blob`] writes.
+    pub fn body_hash(&self) -> Fingerprint {
+        self.body_hash
+    }
+
+    /// Whether the body holds `expected`'s target and every entry of it
+    /// with the same encoding, each once, and no entry named by a reference
+    /// that names none in `expected`: what [`Descriptor::holds`] says of the
+    /// decoded descriptor in [`Holding::unchanged`], when the body is
+    /// canonical. (Of a body that is not, it may say no where `holds` says
+    /// yes, never the reverse.)
+    pub fn holds(&self, expected: &Entries) -> bool {
+        crate::entries::holds_skimmed(&self.skim, expected)
+    }
+
+    /// Decodes the body as [`Descriptor::decode_blob`] does.
+    pub fn decode(&self) -> Result<Decoded<'b>, DecodeError> {
+        crate::codec::decode_body(self.body, self.body_hash)
     }
 }

@@ -1,11 +1,13 @@
 //! Comparing the entries of two descriptors by their canonical encodings.
 
+use std::convert::Infallible;
 use std::ops::Range;
 
 use crate::canonical::Reused;
 use crate::error::EncodeError;
 use crate::fingerprint::{Fingerprint, cut_tables, entries, function_deps, type_refs, wire_refs};
 use crate::model::Descriptor;
+use crate::model::direct::Skim;
 
 /// The canonical encoding of each entry of a descriptor and of its target,
 /// with the references its entries make to names that are no entry of it:
@@ -33,7 +35,7 @@ pub struct Entries {
     target: Vec<u8>,
     /// Per table ([`TABLES`]), in canonical order: each entry's key and
     /// where its encoding lies in `bytes`.
-    tables: [Vec<(String, Range<usize>)>; TABLES],
+    tables: [Vec<(Vec<u8>, Range<usize>)>; TABLES],
     /// Per namespace (C types, wire types, code tables): the texts of
     /// references that name no entry, sorted.
     unresolved: [Vec<String>; 3],
@@ -42,7 +44,7 @@ pub struct Entries {
 /// The tables, in the order a descriptor encodes them (that of
 /// [`cut_tables`]): types, functions, variables, constants, wire types,
 /// code tables.
-const TABLES: usize = 6;
+pub(crate) const TABLES: usize = 6;
 /// Where the namespaces' tables are among the [`TABLES`].
 const NAMESPACE_TABLE: [usize; 3] = [0, 4, 5];
 
@@ -59,14 +61,14 @@ pub struct Holding {
 }
 
 /// Each entry's key, per table, in the descriptor's table order.
-fn keys(d: &Descriptor) -> [Vec<&str>; TABLES] {
+fn keys(d: &Descriptor) -> [Vec<&[u8]>; TABLES] {
     [
-        d.types.iter().map(|t| t.id.as_str()).collect(),
-        d.functions.iter().map(|f| f.symbol.as_str()).collect(),
-        d.variables.iter().map(|v| v.symbol.as_str()).collect(),
-        d.constants.iter().map(|c| c.name.as_str()).collect(),
-        d.wire_types.iter().map(|t| t.id.as_str()).collect(),
-        d.code_tables.iter().map(|t| t.id.as_str()).collect(),
+        d.types.iter().map(|t| t.id.as_bytes()).collect(),
+        d.functions.iter().map(|f| f.symbol.as_bytes()).collect(),
+        d.variables.iter().map(|v| v.symbol.as_bytes()).collect(),
+        d.constants.iter().map(|c| c.name.as_bytes()).collect(),
+        d.wire_types.iter().map(|t| t.id.as_bytes()).collect(),
+        d.code_tables.iter().map(|t| t.id.as_bytes()).collect(),
     ]
 }
 
@@ -113,12 +115,12 @@ impl Entries {
         let mut encoder = Reused::default();
         let mut bytes = Vec::new();
         let keys = keys(&d);
-        let mut tables: [Vec<(String, Range<usize>)>; TABLES] = Default::default();
+        let mut tables: [Vec<(Vec<u8>, Range<usize>)>; TABLES] = Default::default();
         for (table, keys) in keys.iter().enumerate() {
             for (i, key) in keys.iter().enumerate() {
                 let start = bytes.len();
                 bytes.extend_from_slice(encode_entry(&d, table, i, &mut encoder)?);
-                tables[table].push(((*key).to_owned(), start..bytes.len()));
+                tables[table].push((key.to_vec(), start..bytes.len()));
             }
         }
         let target = encoder.encode(&d.target)?.to_vec();
@@ -129,7 +131,7 @@ impl Entries {
             texts.dedup();
             unresolved[namespace] = texts
                 .into_iter()
-                .filter(|text| entries(ids, 0, text, |k| *k).is_empty())
+                .filter(|text| entries(ids, 0, text.as_bytes(), |k| *k).is_empty())
                 .map(str::to_owned)
                 .collect();
         }
@@ -194,30 +196,39 @@ pub(crate) fn holds_cut(
     if encoder.encode(&d.target)? != expected.target.as_slice() {
         return Ok(false);
     }
-    let keys = keys(d);
+    holds_keyed(&keys(d), expected, |table, i, wanted| {
+        Ok(match encoded {
+            Some(tables) => tables[table][i] == wanted,
+            None => encode_entry(d, table, i, &mut encoder)? == wanted,
+        })
+    })
+}
+
+/// Whether the tables whose entries have the keys `keys` (per table, in
+/// key order) hold every entry of `expected`, once, and none that its
+/// unresolved references name; `same(table, i, wanted)` says whether the
+/// `i`th entry of `table` is encoded as `wanted`. The target is not looked
+/// at.
+pub(crate) fn holds_keyed<E>(
+    keys: &[Vec<&[u8]>; TABLES],
+    expected: &Entries,
+    mut same: impl FnMut(usize, usize, &[u8]) -> Result<bool, E>,
+) -> Result<bool, E> {
     for (table, (keys, wanted)) in keys.iter().zip(&expected.tables).enumerate() {
         let mut from = 0;
         for (key, span) in wanted {
-            let found = entries(keys, from, key, |k| *k);
-            if found.len() != 1 {
+            let found = entries(keys, from, key.as_slice(), |k| *k);
+            if found.len() != 1 || !same(table, found.start, &expected.bytes[span.clone()])? {
                 return Ok(false);
             }
             from = found.end;
-            let i = found.start;
-            let theirs = match encoded {
-                Some(tables) => tables[table][i],
-                None => encode_entry(d, table, i, &mut encoder)?,
-            };
-            if theirs != &expected.bytes[span.clone()] {
-                return Ok(false);
-            }
         }
     }
     for (namespace, names) in expected.unresolved.iter().enumerate() {
         let ids = &keys[NAMESPACE_TABLE[namespace]];
         let mut from = 0;
         for name in names {
-            let found = entries(ids, from, name, |k| *k);
+            let found = entries(ids, from, name.as_bytes(), |k| *k);
             if !found.is_empty() {
                 return Ok(false);
             }
@@ -225,4 +236,23 @@ pub(crate) fn holds_cut(
         }
     }
     Ok(true)
+}
+
+/// Whether the descriptor encoded as `skim` locates it holds `expected`
+/// unchanged, as [`holds_cut`] would say of it decoded.
+pub(crate) fn holds_skimmed(skim: &Skim<'_>, expected: &Entries) -> bool {
+    if skim.target != expected.target.as_slice() {
+        return false;
+    }
+    let keys = skim
+        .tables
+        .each_ref()
+        .map(|table| table.iter().map(|(key, _)| *key).collect());
+    let same = |table: usize, i: usize, wanted: &[u8]| {
+        Ok::<_, Infallible>(skim.tables[table][i].1 == wanted)
+    };
+    match holds_keyed(&keys, expected, same) {
+        Ok(held) => held,
+        Err(never) => match never {},
+    }
 }

@@ -296,11 +296,11 @@ pub(crate) fn cut_tables<'a>(
 /// gallops forward from `from` (where the previous name's entries ended)
 /// when `name` lies beyond it, and is a binary search of the whole table
 /// otherwise.
-pub(crate) fn entries<T>(
+pub(crate) fn entries<T, K: Ord + ?Sized>(
     table: &[T],
     from: usize,
-    name: &str,
-    key: impl Fn(&T) -> &str,
+    name: &K,
+    key: impl Fn(&T) -> &K,
 ) -> std::ops::Range<usize> {
     let from = match from.checked_sub(1).map(|last| table.get(last)) {
         Some(Some(last)) if key(last) < name => from,

@@ -79,7 +79,7 @@ mod validate;
 pub use codec::{
     BLOB_HEADER_LEN, BLOB_HEADER_VERSION, BLOB_MAGIC, BlobHeader, Limits, blob_body, blob_from_body,
 };
-pub use decoded::Decoded;
+pub use decoded::{Decoded, Skimmed};
 pub use entries::{Entries, Holding};
 pub use error::{DecodeError, EncodeError, ValidationError, ValidationErrors};
 pub use fingerprint::{Fingerprint, Fingerprints, ItemKind, ItemRef, type_refs, wire_refs};

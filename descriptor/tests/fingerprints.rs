@@ -308,6 +308,12 @@ proptest::proptest! {
             proptest::prop_assert!(decoded.canonical_body().is_some());
             proptest::prop_assert_eq!(decoded.fingerprint().expect("fingerprint"), theirs.descriptor);
             proptest::prop_assert_eq!(decoded.holds(&entries).expect("holds"), holding);
+            // And skimmed, not decoded.
+            let skimmed = Descriptor::skim_blob(&blob).expect("skim_blob");
+            let skimmed = skimmed.expect("a blob the crate wrote is skimmed");
+            proptest::prop_assert_eq!(skimmed.holds(&entries), same);
+            proptest::prop_assert_eq!(skimmed.body_hash(), theirs.descriptor);
+            proptest::prop_assert_eq!(skimmed.library(), &library.library);
         }
     }
 }

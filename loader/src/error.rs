@@ -273,6 +273,16 @@ pub enum SymbolError {
         #[source]
         source: libloading::Error,
     },
+    /// The library's descriptor, decoded only when a symbol the host's
+    /// expectation does not name was asked for, cannot be read.
+    #[error("cannot look `{symbol}` up: the library's descriptor cannot be read")]
+    Descriptor {
+        /// The symbol.
+        symbol: String,
+        /// The cause.
+        #[source]
+        source: Box<ReadError>,
+    },
     /// The descriptors could not be encoded for fingerprinting.
     #[error("cannot check `{symbol}`")]
     Encode {

@@ -58,6 +58,17 @@
 //! [`Library::function`], never at a call); [`Library::identical`] says
 //! whether the fast path was taken.
 //!
+//! **Items unchanged.** When the library's blob is in the form every
+//! producer writes it in, step 2 first looks for the host's entries in the
+//! blob's body without decoding it ([`abi_descriptor::Skimmed`]): a body
+//! that holds every one of them byte for byte, and nothing the expectation
+//! leaves unresolved, gives every item the host's fingerprint, whatever the
+//! rest of it holds. Then the rest is not decoded or validated until it is
+//! asked for: [`Library::descriptor`] decodes it then (and says why, if it
+//! cannot be), and so does [`Library::function`] for a function the host
+//! does not expect. A library with a body damaged behind an intact header
+//! is still refused (the body's hash is checked first).
+//!
 //! A library refused in steps 1 and 2 is never loaded: no constructor, no
 //! initialiser of it runs. A refusal lists every incompatibility (rule id,
 //! where, expected and found) and says what to do:
@@ -99,6 +110,7 @@
 #![deny(missing_docs)]
 
 mod capi;
+mod described;
 mod error;
 mod expectation;
 mod library;

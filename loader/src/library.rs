@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use abi_check::{HostCheck, RuleId, check_host, probe_library, read_library, refuses};
+use abi_check::{HostCheck, ReadError, RuleId, check_host, probe_library, read_library, refuses};
 use abi_describe::Describe;
 use abi_descriptor::{BLOB_HEADER_LEN, Descriptor};
 
+use crate::described::Described;
 use crate::error::{Incompatibility, LoadError, Refusal, SymbolError};
 use crate::expectation::Expectation;
 use crate::signature::function_descriptor;
@@ -20,9 +21,10 @@ use crate::signature::function_descriptor;
 pub struct Checked {
     path: PathBuf,
     /// What `_abi_descriptor()` must return once loaded: the whole blob,
-    /// or on the fast path its header, whose hash stands for the body.
+    /// or on the fast path its header, whose hash stands for the body;
+    /// empty when `described` keeps the blob.
     blob: Vec<u8>,
-    descriptor: Arc<Descriptor>,
+    described: Described,
     check: Arc<HostCheck>,
     identical: bool,
 }
@@ -32,7 +34,9 @@ pub struct Checked {
 /// process's architecture and that the descriptor describes it, and judges
 /// the items the host expects with the checker's rules (see
 /// [`abi_check::refuses`]). When the library's fingerprints for those items
-/// equal the host's, no structural comparison is made.
+/// equal the host's, no structural comparison is made; when its blob holds
+/// the host's entries byte for byte, the rest of its descriptor is not even
+/// decoded until asked for ([`Checked::descriptor`]).
 ///
 /// The fast path: when the library embeds, byte for byte, the blob of the
 /// very descriptor `expected` was read from, the expectation has already
@@ -67,7 +71,7 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
             return Ok(Checked {
                 path,
                 blob: probe.header_bytes.to_vec(),
-                descriptor: source.descriptor.clone(),
+                described: Described::Whole(source.descriptor.clone()),
                 check: known.clone(),
                 identical: true,
             });
@@ -80,6 +84,24 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
         file.pointer_width,
         file.little_endian,
     )?;
+    // When the blob holds the host's entries unchanged, the host has what
+    // it expects whatever the rest holds: the library's descriptor is
+    // decoded only when asked for.
+    if let Some(skimmed) = file.skimmed().map_err(read)?
+        && let Some(check) = expected.host().check_skimmed(&file, &skimmed)
+    {
+        if !check.accepted() {
+            return Err(LoadError::Incompatible(Box::new(Refusal::new(path, check))));
+        }
+        let view = expected.host().shared_descriptor();
+        return Ok(Checked {
+            path,
+            blob: Vec::new(),
+            described: Described::lazily(file.blob, file.location, view),
+            check: Arc::new(check),
+            identical: false,
+        });
+    }
     let decoded = file.decoded().map_err(read)?;
     let check = expected
         .host()
@@ -95,7 +117,7 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
     Ok(Checked {
         path,
         blob: file.blob,
-        descriptor: Arc::new(descriptor),
+        described: Described::Whole(Arc::new(descriptor)),
         check: Arc::new(check),
         identical: false,
     })
@@ -159,9 +181,20 @@ impl Checked {
         &self.path
     }
 
-    /// The library's descriptor, read from the file.
-    pub fn descriptor(&self) -> &Descriptor {
-        &self.descriptor
+    /// The library's descriptor, read from the file. When the check found
+    /// the host's items unchanged without decoding it (see [`check`]), it
+    /// is decoded and validated now, once; the error says why it cannot
+    /// be.
+    pub fn descriptor(&self) -> Result<&Descriptor, ReadError> {
+        self.described.whole(&self.path)
+    }
+
+    /// What `_abi_descriptor()` must return once loaded.
+    fn blob(&self) -> &[u8] {
+        match &self.described {
+            Described::Lazily(lazily) => &lazily.blob,
+            Described::Whole(_) => &self.blob,
+        }
     }
 
     /// The check that accepted it: every finding among the host's items,
@@ -208,7 +241,7 @@ impl Checked {
                 Err(e) => Some(format!("`_abi_descriptor` cannot be found: {e}")),
                 // SAFETY: as above; the pointer it returns addresses the blob,
                 // whose header gives its length.
-                Ok(f) => unsafe { runtime_difference(*f, &self.blob) },
+                Ok(f) => unsafe { runtime_difference(*f, self.blob()) },
             };
         if let Some(problem) = problem {
             // The message is owned; nothing refers to the library any more.
@@ -224,7 +257,7 @@ impl Checked {
         Ok(Library {
             lib,
             path: self.path,
-            descriptor: self.descriptor,
+            described: self.described,
             check: self.check,
             identical: self.identical,
         })
@@ -277,7 +310,7 @@ unsafe fn runtime_difference(
 pub struct Library {
     lib: libloading::Library,
     path: PathBuf,
-    descriptor: Arc<Descriptor>,
+    described: Described,
     check: Arc<HostCheck>,
     identical: bool,
 }
@@ -328,9 +361,30 @@ impl Library {
         &self.path
     }
 
-    /// The library's descriptor.
-    pub fn descriptor(&self) -> &Descriptor {
-        &self.descriptor
+    /// The library's descriptor. When the check found the host's items
+    /// unchanged without decoding it (see [`check`]), it is decoded and
+    /// validated the first time it is asked for; the error says why it
+    /// cannot be.
+    pub fn descriptor(&self) -> Result<&Descriptor, ReadError> {
+        self.described.whole(&self.path)
+    }
+
+    /// What is known of the library without decoding more of it: its
+    /// descriptor, or when it was not decoded, what it says of the host's
+    /// items (the expectation, which it holds unchanged); and whether that
+    /// is the whole descriptor.
+    pub(crate) fn known(&self) -> (&Descriptor, bool) {
+        self.described.known()
+    }
+
+    /// The library's whole descriptor, for a lookup of `symbol`.
+    fn whole(&self, symbol: &str) -> Result<&Descriptor, SymbolError> {
+        self.described
+            .whole(&self.path)
+            .map_err(|source| SymbolError::Descriptor {
+                symbol: symbol.to_owned(),
+                source: Box::new(source),
+            })
     }
 
     /// The check that accepted it.
@@ -373,21 +427,24 @@ impl Library {
         symbol: &str,
     ) -> Result<Symbol<'_, F>, SymbolError> {
         let rust_type = std::any::type_name::<F>();
-        if !self.descriptor.functions.iter().any(|f| f.symbol == symbol) {
+        let describes = |d: &Descriptor| d.functions.iter().any(|f| f.symbol == symbol);
+        // A function the host expects is known without decoding the
+        // library: the library holds it and all it reaches unchanged, and
+        // nothing the expectation leaves unresolved. Narrowed to it, the
+        // library is the expectation narrowed to it, but for the envelope,
+        // which `F`'s description takes from the same descriptor: the
+        // findings are the same.
+        let mut library = self.known().0;
+        if !describes(library) {
+            library = self.whole(symbol)?;
+        }
+        if !describes(library) {
             return Err(SymbolError::NotDescribed {
                 symbol: symbol.to_owned(),
                 path: self.path.clone(),
             });
         }
-        let expected = match function_descriptor(symbol, F::TY, &self.descriptor) {
-            Some(d) if size_of::<F>() == size_of::<*const ()>() => d,
-            _ => return Err(SymbolError::NotAFunction { rust_type }),
-        };
-        let check =
-            check_host(&expected, &self.descriptor).map_err(|source| SymbolError::Encode {
-                symbol: symbol.to_owned(),
-                source,
-            })?;
+        let check = check_function::<F>(symbol, library)?;
         let incompatibilities: Vec<Incompatibility> = check
             .findings
             .iter()
@@ -439,6 +496,26 @@ impl Library {
             .close()
             .map_err(|source| LoadError::Close { path, source })
     }
+}
+
+/// Checks the Rust function pointer type `F` against `symbol` as `library`
+/// describes it.
+fn check_function<F: Describe + Copy>(
+    symbol: &str,
+    library: &Descriptor,
+) -> Result<HostCheck, SymbolError> {
+    let expected = match function_descriptor(symbol, F::TY, library) {
+        Some(d) if size_of::<F>() == size_of::<*const ()>() => d,
+        _ => {
+            return Err(SymbolError::NotAFunction {
+                rust_type: std::any::type_name::<F>(),
+            });
+        }
+    };
+    check_host(&expected, library).map_err(|source| SymbolError::Encode {
+        symbol: symbol.to_owned(),
+        source,
+    })
 }
 
 /// A function of a loaded [`Library`], checked against its Rust type `F`;

@@ -180,7 +180,10 @@ fn a_compatible_newer_library_with_only_additions_is_accepted() {
     assert!(found.contains(&RuleId::EnumVariantAdded), "{found:?}");
     // The new function is not the host's business.
     assert!(!found.contains(&RuleId::FunctionAdded), "{found:?}");
-    assert_eq!(loaded.descriptor().library.version, newer.library.version);
+    assert_eq!(
+        loaded.descriptor().unwrap().library.version,
+        newer.library.version
+    );
     loaded.close().unwrap();
 }
 
@@ -310,7 +313,7 @@ fn a_library_embedding_the_expected_descriptor_takes_the_fast_path() {
         assert_eq!(checked.report().items, expected.items());
         // The whole descriptor, not just the host's part.
         assert_eq!(
-            checked.descriptor(),
+            checked.descriptor().unwrap(),
             &abi_check::read_descriptor(old).unwrap()
         );
         // SAFETY: the fixture library is trusted test code.
@@ -469,6 +472,72 @@ fn typed_symbols_are_only_handed_out_for_described_functions() {
     assert_eq!(incompatibilities[0].path, "function `calc_neg` parameter 0");
     assert_eq!(incompatibilities[0].expected.as_deref(), Some("`u32`"));
     assert_eq!(incompatibilities[0].found, "`i32`");
+}
+
+/// A library that holds what the host expects unchanged is accepted
+/// without its descriptor being decoded: the rest of it is decoded when
+/// first asked for. Here the rest does not validate (`calc_neg` takes a type
+/// the descriptor does not define), which a host of `calc_add` alone never
+/// meets, and a host of both is refused for.
+#[test]
+fn the_rest_of_a_library_that_holds_the_host_s_items_is_decoded_when_asked_for() {
+    let dir = scratch("loader", "calc-lazy");
+    let d = calc();
+    let mut broken = d.clone();
+    let neg = broken
+        .functions
+        .iter_mut()
+        .find(|f| f.symbol == "calc_neg")
+        .unwrap();
+    neg.params[0].ty = abi_descriptor::TypeRef::new("Missing");
+    assert!(broken.validate().is_err());
+    let Some((lib, marker)) = calc_library(&dir, &broken) else {
+        return;
+    };
+
+    let add_only = expectation(&d).functions(&["calc_add"]).unwrap();
+    // SAFETY: `calc` is trusted test code.
+    let calc = unsafe { Library::open(&lib, &add_only) }.unwrap_or_else(|e| panic!("{e}"));
+    assert!(calc.report().fingerprints_match);
+    assert!(!calc.identical());
+    // The host's function, checked against what the check found.
+    // SAFETY: used while `calc` is loaded.
+    let add = unsafe { calc.function::<extern "C" fn(i32, i32) -> i32>("calc_add") }.unwrap();
+    assert_eq!(add(2, 3), 5);
+    let error = unsafe { calc.function::<extern "C" fn(u32, i32) -> i32>("calc_add") }.unwrap_err();
+    assert!(matches!(error, SymbolError::Mismatch { .. }), "{error}");
+    // The rest needs the whole descriptor, which does not validate.
+    let error = calc.descriptor().unwrap_err();
+    assert!(
+        matches!(error, abi_check::ReadError::Invalid { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("libcalc.so"), "{error}");
+    let error = unsafe { calc.function::<extern "C" fn(i32) -> i32>("calc_neg") }.unwrap_err();
+    assert!(matches!(error, SymbolError::Descriptor { .. }), "{error}");
+    calc.close().unwrap();
+
+    // A host of `calc_neg` too needs what does not validate.
+    std::fs::remove_file(&marker).unwrap();
+    let error = unsafe { Library::open(&lib, &expectation(&d)) }.unwrap_err();
+    assert!(matches!(error, LoadError::Read { .. }), "{error}");
+    assert_never_ran(&lib, &marker, &error);
+
+    // A library whose whole descriptor is valid gives it when asked.
+    let dir = scratch("loader", "calc-lazy-valid");
+    let mut grown = d.clone();
+    grown.library.version = "1.1.0".parse().unwrap();
+    let Some((lib, _)) = calc_library(&dir, &grown) else {
+        return;
+    };
+    // SAFETY: as above.
+    let calc = unsafe { Library::open(&lib, &add_only) }.unwrap_or_else(|e| panic!("{e}"));
+    assert!(calc.report().fingerprints_match && !calc.identical());
+    assert_eq!(calc.report().library.version, grown.library.version);
+    assert_eq!(calc.descriptor().unwrap(), &grown);
+    // SAFETY: as above.
+    let neg = unsafe { calc.function::<extern "C" fn(i32) -> i32>("calc_neg") }.unwrap();
+    assert_eq!(neg(2), -2);
 }
 
 // ---------------------------------------------------------------------------

@@ -54,9 +54,9 @@ use crate::codec::scan;
 
 use super::{
     AliasType, ArrayType, CallConv, CallbackLifetime, CallbackThread, Descriptor, EnumType,
-    FORMAT_VERSION, Field, Function, FunctionPointerType, Int, Mutability, OpaqueType, Ownership,
-    Param, PointerType, Repr, StructType, Threading, TypeDef, TypeKind, TypeRef, UnionMember,
-    UnionType, Variant,
+    FORMAT_VERSION, Field, Function, FunctionPointerType, Int, Library, Mutability, OpaqueType,
+    Ownership, Param, PointerType, Repr, StructType, Threading, TypeDef, TypeKind, TypeRef,
+    UnionMember, UnionType, Variant,
 };
 
 /// Decodes `bytes`, nested at most `max_depth` levels deep, or declines.
@@ -149,6 +149,79 @@ pub(crate) fn decode(
 /// Where entries lie in the input.
 pub(crate) type Spans = Vec<Range<usize>>;
 
+/// A descriptor's encoding located rather than decoded ([`skim`]).
+pub(crate) struct Skim<'a> {
+    pub(crate) library: Library,
+    /// The target's encoding.
+    pub(crate) target: &'a [u8],
+    /// Per table, in the model's table order: each entry's key (not
+    /// checked as UTF-8) and encoding, in key order.
+    pub(crate) tables: [Keyed<'a>; 6],
+}
+
+/// A table's entries, each with its key (not checked as UTF-8).
+pub(crate) type Keyed<'a> = Vec<(&'a [u8], &'a [u8])>;
+
+/// The key of each table's entries, in the model's table order.
+const TABLE_KEYS: [(&[u8], &[u8]); 6] = [
+    (b"types", b"id"),
+    (b"functions", b"symbol"),
+    (b"variables", b"symbol"),
+    (b"constants", b"name"),
+    (b"wire_types", b"id"),
+    (b"code_tables", b"id"),
+];
+
+/// Locates the parts of `bytes` that say whether it holds a descriptor's
+/// entries, without decoding them: the library (decoded), the target and
+/// each table entry with its key. Declines what is not a well-formed map of
+/// this reader's format (exactly) with the model's top-level keys, each
+/// once, its tables arrays of maps each with one text key, in key order.
+/// What it does not decode is only stepped over: it may not decode at all.
+/// Declines tables of more than `max_table_len` entries too.
+pub(crate) fn skim(bytes: &[u8], max_depth: usize, max_table_len: usize) -> Option<Skim<'_>> {
+    if max_depth < DEPTH {
+        return None;
+    }
+    // Nothing is checked for the canonical form.
+    let canonical = Cell::new(false);
+    let mut r = Reader {
+        bytes,
+        pos: 0,
+        canonical: &canonical,
+    };
+    let (mut format, mut library, mut producer, mut target) = (None, None, None, None);
+    let mut tables: [Option<Keyed<'_>>; 6] = Default::default();
+    r.each(|r, key| {
+        if let Some(table) = TABLE_KEYS.iter().position(|(name, _)| *name == key) {
+            return set(
+                &mut tables[table],
+                r.keyed(TABLE_KEYS[table].1, max_table_len)?,
+            );
+        }
+        let start = r.pos;
+        match key {
+            b"format" => set(&mut format, r.serde::<super::FormatVersion>(max_depth - 1)?),
+            b"library" => set(&mut library, r.serde(max_depth - 1)?),
+            b"producer" => set(&mut producer, r.skip()?),
+            b"target" => {
+                r.skip()?;
+                set(&mut target, &bytes[start..r.pos])
+            }
+            _ => None,
+        }
+    })?;
+    if r.pos != bytes.len() || format? != FORMAT_VERSION {
+        return None;
+    }
+    producer?;
+    Some(Skim {
+        library: library?,
+        target: target?,
+        tables: tables.map(Option::unwrap_or_default),
+    })
+}
+
 /// Fills `slot`, or declines a key given twice.
 fn set<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     match slot {
@@ -178,13 +251,13 @@ const MAX_EARLY: usize = 4;
 
 /// A position in the input, and whether what was read so far is in
 /// canonical form.
-struct Reader<'a> {
+struct Reader<'a, 'c> {
     bytes: &'a [u8],
     pos: usize,
-    canonical: &'a Cell<bool>,
+    canonical: &'c Cell<bool>,
 }
 
-impl<'a> Reader<'a> {
+impl<'a, 'c> Reader<'a, 'c> {
     /// An item's head: its major type and argument. Declines indefinite
     /// lengths and the reserved forms.
     fn head(&mut self) -> Option<(u8, u64)> {
@@ -352,7 +425,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A reader of the value at `pos`.
-    fn at(&self, pos: usize) -> Reader<'a> {
+    fn at(&self, pos: usize) -> Reader<'a, 'c> {
         Reader {
             bytes: self.bytes,
             pos,
@@ -401,6 +474,34 @@ impl<'a> Reader<'a> {
             spans.push(start..self.pos);
         }
         Some(value)
+    }
+
+    /// Each element of an array of maps, with the text its `key` maps to
+    /// (not checked as UTF-8); declines a map without that key or with it
+    /// twice, elements out of key order, and more than `max_len` elements.
+    fn keyed(&mut self, key: &[u8], max_len: usize) -> Option<Keyed<'a>> {
+        let len = self.expect(MAJOR_ARRAY)?;
+        if len > u64::try_from(max_len).ok()? {
+            return None;
+        }
+        let mut out: Keyed<'a> = Vec::new();
+        for _ in 0..len {
+            let start = self.pos;
+            let mut found = None;
+            for _ in 0..self.map()? {
+                if self.key()? == key {
+                    set(&mut found, self.key()?)?;
+                } else {
+                    self.skip()?;
+                }
+            }
+            let found = found?;
+            if out.last().is_some_and(|(last, _)| *last > found) {
+                return None;
+            }
+            out.push((found, &self.bytes[start..self.pos]));
+        }
+        Some(out)
     }
 
     /// Where each element of an array lies, added to `spans`.
@@ -645,7 +746,7 @@ impl Kind {
 
     /// Reads the value of the field `key`; declines a key the kind does
     /// not have, or has read already.
-    fn field(&mut self, key: &[u8], r: &mut Reader<'_>) -> Option<()> {
+    fn field(&mut self, key: &[u8], r: &mut Reader<'_, '_>) -> Option<()> {
         use TypeKind as K;
         let bit = match (&mut self.kind, key) {
             (K::Pointer(p), b"pointee") => {
@@ -800,7 +901,7 @@ mod tests {
     use crate::strategies;
 
     /// A reader of `bytes` from the start.
-    fn reader<'a>(bytes: &'a [u8], canonical: &'a Cell<bool>) -> Reader<'a> {
+    fn reader<'a>(bytes: &'a [u8], canonical: &'a Cell<bool>) -> Reader<'a, 'a> {
         Reader {
             bytes,
             pos: 0,
@@ -915,6 +1016,48 @@ mod tests {
                         }
                         prop_assert_eq!(Some(direct), by_serde::<Descriptor>(bytes));
                     }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        /// On damaged encodings, a skim never finds unchanged what the
+        /// descriptor they decode to (when they decode) does not hold
+        /// unchanged, and reads the library as decoding does. The
+        /// expectation is a narrowing of the descriptor, so that damage
+        /// elsewhere leaves it held.
+        #[test]
+        fn skims_nothing_decoding_would_contradict(
+            (d, seed) in strategies::descriptor_and_seed(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..3),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut items = d.items();
+            strategies::Shuffler::new(seed).shuffle(&mut items);
+            items.truncate(items.len().div_ceil(2));
+            let expected = crate::Entries::of(&d.narrowed(&items)).expect("entries");
+            let limits = Limits::DEFAULT;
+            let mut bytes = d.to_cbor().expect("to_cbor");
+            let intact = skim(&bytes, limits.max_depth, limits.max_table_len)
+                .expect("a canonical encoding is skimmed");
+            prop_assert!(crate::entries::holds_skimmed(&intact, &expected));
+            for (at, byte) in &edits {
+                let i = at.index(bytes.len());
+                bytes[i] = *byte;
+            }
+            for bytes in [&bytes[..], &bytes[..cut.index(bytes.len())]] {
+                let Some(skim) = skim(bytes, limits.max_depth, limits.max_table_len) else {
+                    continue;
+                };
+                let Ok(decoded) = Descriptor::from_cbor(bytes) else {
+                    continue;
+                };
+                prop_assert_eq!(&skim.library, &decoded.library);
+                if crate::entries::holds_skimmed(&skim, &expected) {
+                    prop_assert!(decoded.holds(&expected).expect("holds").unchanged);
                 }
             }
         }

@@ -1,0 +1,84 @@
+//! A library's descriptor: decoded when the library was checked, or when
+//! first asked for.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use abi_check::{Location, ReadError, decode_library_blob};
+use abi_descriptor::Descriptor;
+
+/// The descriptor of a checked library.
+#[derive(Debug)]
+pub(crate) enum Described {
+    /// Decoded when the library was checked (on the fast path, the
+    /// descriptor the expectation was read from, which the library embeds).
+    Whole(Arc<Descriptor>),
+    /// Not decoded: the check found the host's entries unchanged in the
+    /// blob's body without decoding it.
+    Lazily(Box<Lazily>),
+}
+
+/// A library's blob, to decode when its descriptor is first asked for,
+/// and what the check found of it meanwhile.
+pub(crate) struct Lazily {
+    /// The whole blob, as the file holds it.
+    pub(crate) blob: Vec<u8>,
+    /// Where the file holds it.
+    pub(crate) location: Location,
+    /// The host's expectation narrowed to its items, whose every entry the
+    /// library holds unchanged: what the library says of those items.
+    pub(crate) view: Arc<Descriptor>,
+    whole: OnceLock<Descriptor>,
+}
+
+impl fmt::Debug for Lazily {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lazily")
+            .field("blob_len", &self.blob.len())
+            .field("location", &self.location)
+            .field("decoded", &self.whole.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Described {
+    /// A library's descriptor to decode from `blob` when asked for.
+    pub(crate) fn lazily(blob: Vec<u8>, location: Location, view: Arc<Descriptor>) -> Described {
+        Described::Lazily(Box::new(Lazily {
+            blob,
+            location,
+            view,
+            whole: OnceLock::new(),
+        }))
+    }
+
+    /// The library's descriptor, decoded and validated from the blob of
+    /// the library `path` the first time it is asked for. A blob that does
+    /// not decode is decoded again at each call, for its error.
+    pub(crate) fn whole(&self, path: &Path) -> Result<&Descriptor, ReadError> {
+        match self {
+            Described::Whole(d) => Ok(d),
+            Described::Lazily(lazily) => {
+                if let Some(d) = lazily.whole.get() {
+                    return Ok(d);
+                }
+                let decoded = decode_library_blob(path, &lazily.location, &lazily.blob)?;
+                Ok(lazily.whole.get_or_init(|| decoded.into_descriptor()))
+            }
+        }
+    }
+
+    /// What is known of the library without decoding it: the whole
+    /// descriptor when decoded, else what it says of the host's items; and
+    /// whether that is all of it.
+    pub(crate) fn known(&self) -> (&Descriptor, bool) {
+        match self {
+            Described::Whole(d) => (d, true),
+            Described::Lazily(lazily) => match lazily.whole.get() {
+                Some(d) => (d, true),
+                None => (&lazily.view, false),
+            },
+        }
+    }
+}
