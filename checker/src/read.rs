@@ -284,6 +284,16 @@ impl LibraryFile {
         decode_library_blob(&self.path, &self.location, &self.blob)
     }
 
+    /// [`decoded`](Self::decoded) for a blob already
+    /// [`skimmed`](Self::skimmed), whose hash was checked then.
+    pub fn decode_skimmed<'b>(&self, skimmed: &Skimmed<'b>) -> Result<Decoded<'b>, ReadError> {
+        let decoded = skimmed
+            .decode()
+            .map_err(|source| embedded(&self.path, &self.location, source))?;
+        invalid(&self.path, decoded.descriptor().validate())?;
+        Ok(decoded)
+    }
+
     /// The embedded blob's header, length and hash checked, and its body
     /// located but not decoded (see [`Skimmed`]); `None` when only decoding
     /// the body says what it holds. The errors are those of
@@ -648,7 +658,8 @@ fn exports<'data, R: object::ReadRef<'data>>(
             })
             .collect(),
     };
-    out.sort_by(|a, b| a.name.cmp(&b.name));
+    // Names repeat only for versioned symbols, which have one kind.
+    out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     out.dedup_by(|a, b| a.name == b.name);
     out
 }

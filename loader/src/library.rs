@@ -87,8 +87,9 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
     // When the blob holds the host's entries unchanged, the host has what
     // it expects whatever the rest holds: the library's descriptor is
     // decoded only when asked for.
-    if let Some(skimmed) = file.skimmed().map_err(read)?
-        && let Some(check) = expected.host().check_skimmed(&file, &skimmed)
+    let skimmed = file.skimmed().map_err(read)?;
+    if let Some(skimmed) = &skimmed
+        && let Some(check) = expected.host().check_skimmed(&file, skimmed)
     {
         if !check.accepted() {
             return Err(LoadError::Incompatible(Box::new(Refusal::new(path, check))));
@@ -102,7 +103,12 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
             identical: false,
         });
     }
-    let decoded = file.decoded().map_err(read)?;
+    // The body's hash was checked once.
+    let decoded = match &skimmed {
+        Some(skimmed) => file.decode_skimmed(skimmed),
+        None => file.decoded(),
+    }
+    .map_err(read)?;
     let check = expected
         .host()
         .check_decoded(&file, &decoded)
