@@ -234,7 +234,7 @@ impl HostExpectation {
         let descriptor = expected.narrowed(&items_of(expected));
         // Narrowing may add release functions; they are expected too.
         let items = items_of(&descriptor);
-        let side = Side::of(&descriptor, descriptor.fingerprint()?);
+        let side = Side::of(&descriptor.library, descriptor.fingerprint()?);
         let entries = Entries::of(&descriptor)?;
         Ok(HostExpectation {
             descriptor: Arc::new(descriptor),
@@ -302,15 +302,9 @@ impl HostExpectation {
         if !skimmed.holds(&self.entries) {
             return None;
         }
-        let library = skimmed.library();
         Some(HostCheck {
             expected: self.side.clone(),
-            library: Side {
-                name: library.name.clone(),
-                version: library.version.clone(),
-                soname: library.soname.clone(),
-                fingerprint: skimmed.body_hash(),
-            },
+            library: Side::of(skimmed.library(), skimmed.body_hash()),
             items: self.items.clone(),
             fingerprints_match: true,
             findings: Vec::new(),
@@ -361,7 +355,7 @@ impl HostExpectation {
         };
         let check = HostCheck {
             expected: self.side.clone(),
-            library: Side::of(library, holding.fingerprint),
+            library: Side::of(&library.library, holding.fingerprint),
             items: self.items.clone(),
             fingerprints_match,
             findings,

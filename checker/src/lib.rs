@@ -129,8 +129,8 @@ pub fn compare_with(
         (fingerprints(), judge(old, new, config, false))
     };
     let (old_fingerprint, new_fingerprint) = fingerprints?;
-    let old_side = report::Side::of(old, old_fingerprint);
-    let new_side = report::Side::of(new, new_fingerprint);
+    let old_side = report::Side::of(&old.library, old_fingerprint);
+    let new_side = report::Side::of(&new.library, new_fingerprint);
     let mut report = Report::new(old_side, new_side, findings);
     report.unused_suppressions = unused;
     Ok(report)

@@ -287,11 +287,7 @@ impl LibraryFile {
     /// [`decoded`](Self::decoded) for a blob already
     /// [`skimmed`](Self::skimmed), whose hash was checked then.
     pub fn decode_skimmed<'b>(&self, skimmed: &Skimmed<'b>) -> Result<Decoded<'b>, ReadError> {
-        let decoded = skimmed
-            .decode()
-            .map_err(|source| embedded(&self.path, &self.location, source))?;
-        invalid(&self.path, decoded.descriptor().validate())?;
-        Ok(decoded)
+        embedded_validated(&self.path, &self.location, skimmed.decode())
     }
 
     /// The embedded blob's header, length and hash checked, and its body
@@ -441,8 +437,17 @@ pub fn decode_library_blob<'b>(
     location: &Location,
     blob: &'b [u8],
 ) -> Result<Decoded<'b>, ReadError> {
-    let decoded =
-        Descriptor::decode_blob(blob).map_err(|source| embedded(path, location, source))?;
+    embedded_validated(path, location, Descriptor::decode_blob(blob))
+}
+
+/// What decoding the blob found in `path` at `location` gave, validated,
+/// with the errors of [`LibraryFile::decoded`].
+fn embedded_validated<'b>(
+    path: &Path,
+    location: &Location,
+    decoded: Result<Decoded<'b>, DecodeError>,
+) -> Result<Decoded<'b>, ReadError> {
+    let decoded = decoded.map_err(|source| embedded(path, location, source))?;
     invalid(path, decoded.descriptor().validate())?;
     Ok(decoded)
 }

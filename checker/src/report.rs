@@ -1,6 +1,6 @@
 //! The report: findings, the semver verdict, and their renderings.
 
-use abi_descriptor::{Descriptor, Fingerprint, ItemRef};
+use abi_descriptor::{Fingerprint, ItemRef, Library};
 use semver::Version;
 use serde::Serialize;
 
@@ -83,11 +83,11 @@ pub struct Side {
 }
 
 impl Side {
-    pub(crate) fn of(d: &Descriptor, fingerprint: Fingerprint) -> Side {
+    pub(crate) fn of(library: &Library, fingerprint: Fingerprint) -> Side {
         Side {
-            name: d.library.name.clone(),
-            version: d.library.version.clone(),
-            soname: d.library.soname.clone(),
+            name: library.name.clone(),
+            version: library.version.clone(),
+            soname: library.soname.clone(),
             fingerprint,
         }
     }

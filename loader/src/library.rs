@@ -88,42 +88,40 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
     // it expects whatever the rest holds: the library's descriptor is
     // decoded only when asked for.
     let skimmed = file.skimmed().map_err(read)?;
-    if let Some(skimmed) = &skimmed
-        && let Some(check) = expected.host().check_skimmed(&file, skimmed)
-    {
-        if !check.accepted() {
-            return Err(LoadError::Incompatible(Box::new(Refusal::new(path, check))));
+    let held = skimmed
+        .as_ref()
+        .and_then(|skimmed| expected.host().check_skimmed(&file, skimmed));
+    let (check, blob, described) = match held {
+        Some(check) => {
+            let view = expected.host().shared_descriptor();
+            let described = Described::lazily(file.blob, file.location, view);
+            (check, Vec::new(), described)
         }
-        let view = expected.host().shared_descriptor();
-        return Ok(Checked {
-            path,
-            blob: Vec::new(),
-            described: Described::lazily(file.blob, file.location, view),
-            check: Arc::new(check),
-            identical: false,
-        });
-    }
-    // The body's hash was checked once.
-    let decoded = match &skimmed {
-        Some(skimmed) => file.decode_skimmed(skimmed),
-        None => file.decoded(),
-    }
-    .map_err(read)?;
-    let check = expected
-        .host()
-        .check_decoded(&file, &decoded)
-        .map_err(|source| LoadError::Encode {
-            path: path.clone(),
-            source,
-        })?;
-    let descriptor = decoded.into_descriptor();
+        None => {
+            // The body's hash was checked once.
+            let decoded = match &skimmed {
+                Some(skimmed) => file.decode_skimmed(skimmed),
+                None => file.decoded(),
+            }
+            .map_err(read)?;
+            let check = expected
+                .host()
+                .check_decoded(&file, &decoded)
+                .map_err(|source| LoadError::Encode {
+                    path: path.clone(),
+                    source,
+                })?;
+            let described = Described::Whole(Arc::new(decoded.into_descriptor()));
+            (check, file.blob, described)
+        }
+    };
     if !check.accepted() {
         return Err(LoadError::Incompatible(Box::new(Refusal::new(path, check))));
     }
     Ok(Checked {
         path,
-        blob: file.blob,
-        described: Described::Whole(Arc::new(descriptor)),
+        blob,
+        described,
         check: Arc::new(check),
         identical: false,
     })

@@ -90,14 +90,7 @@ pub(crate) fn decode(
     let mut spans: [Spans; 6] = Default::default();
     r.each(|r, key| {
         // The smaller tables' entries are found before serde reads them.
-        let small = match key {
-            b"variables" => Some(2),
-            b"constants" => Some(3),
-            b"wire_types" => Some(4),
-            b"code_tables" => Some(5),
-            _ => None,
-        };
-        if let Some(table) = small
+        if let Some(table) = table_named(key).filter(|&table| table >= 2)
             && r.canonical.get()
         {
             r.at(r.pos).elements(&mut spans[table])?;
@@ -172,6 +165,12 @@ const TABLE_KEYS: [(&[u8], &[u8]); 6] = [
     (b"code_tables", b"id"),
 ];
 
+/// Which table, in the model's table order, the descriptor's key `key`
+/// names.
+fn table_named(key: &[u8]) -> Option<usize> {
+    TABLE_KEYS.iter().position(|(name, _)| *name == key)
+}
+
 /// Locates the parts of `bytes` that say whether it holds a descriptor's
 /// entries, without decoding them: the library (decoded), the target and
 /// each table entry with its key. Declines what is not a well-formed map of
@@ -193,7 +192,7 @@ pub(crate) fn skim(bytes: &[u8], max_depth: usize, max_table_len: usize) -> Opti
     let (mut format, mut library, mut producer, mut target) = (None, None, None, None);
     let mut tables: [Option<Keyed<'_>>; 6] = Default::default();
     r.each(|r, key| {
-        if let Some(table) = TABLE_KEYS.iter().position(|(name, _)| *name == key) {
+        if let Some(table) = table_named(key) {
             return set(
                 &mut tables[table],
                 r.keyed(TABLE_KEYS[table].1, max_table_len)?,
