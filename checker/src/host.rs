@@ -65,8 +65,9 @@ pub struct HostCheck {
     /// The library.
     pub library: Side,
     /// The items the host expects (and the release functions their pointers
-    /// name), in descriptor order.
-    pub items: Vec<ItemRef>,
+    /// name), in descriptor order; shared with the expectation that made
+    /// the check.
+    pub items: Arc<[ItemRef]>,
     /// Whether the library's fingerprint of every expected item equals the
     /// host's: then nothing changed for this host and no diff was run.
     pub fingerprints_match: bool,
@@ -221,7 +222,7 @@ pub fn check_host_file(
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostExpectation {
     descriptor: Arc<Descriptor>,
-    items: Vec<ItemRef>,
+    items: Arc<[ItemRef]>,
     /// What a library must hold unchanged for every expected item to have
     /// the host's fingerprint.
     entries: Entries,
@@ -233,7 +234,7 @@ impl HostExpectation {
     pub fn new(expected: &Descriptor) -> Result<HostExpectation, EncodeError> {
         let descriptor = expected.narrowed(&items_of(expected));
         // Narrowing may add release functions; they are expected too.
-        let items = items_of(&descriptor);
+        let items = items_of(&descriptor).into();
         let side = Side::of(&descriptor.library, descriptor.fingerprint()?);
         let entries = Entries::of(&descriptor)?;
         Ok(HostExpectation {
@@ -305,7 +306,7 @@ impl HostExpectation {
         Some(HostCheck {
             expected: self.side.clone(),
             library: Side::of(skimmed.library(), skimmed.body_hash()),
-            items: self.items.clone(),
+            items: Arc::clone(&self.items),
             fingerprints_match: true,
             findings: Vec::new(),
             file_problems: expectation_problems(file, &self.descriptor),
@@ -322,7 +323,7 @@ impl HostExpectation {
         // With every fingerprint equal, the library reaches exactly what the
         // host does, release functions included: its narrowing keeps the
         // host's items.
-        let items = match &narrowed {
+        let items: &[ItemRef] = match &narrowed {
             Some(narrowed) => &narrowed.items(),
             None => &self.items,
         };
@@ -356,7 +357,7 @@ impl HostExpectation {
         let check = HostCheck {
             expected: self.side.clone(),
             library: Side::of(&library.library, holding.fingerprint),
-            items: self.items.clone(),
+            items: Arc::clone(&self.items),
             fingerprints_match,
             findings,
             file_problems: Vec::new(),
@@ -589,24 +590,21 @@ mod tests {
     /// A 64-bit x86 ELF file that exports `d`'s functions and variables but
     /// `missing`, with another SONAME than `d` gives.
     fn file_of(d: &Descriptor, missing: &[&str]) -> LibraryFile {
-        use crate::read::{Export, ExportKind, Location};
-        let export = |name: &str, kind| Export {
-            name: name.to_owned(),
-            kind,
-        };
-        let mut exports: Vec<Export> = d
+        use crate::exports::{Export, ExportKind};
+        use crate::read::Location;
+        let export = |name, kind| Export { name, kind };
+        let exports = d
             .functions
             .iter()
-            .map(|f| export(&f.symbol, ExportKind::Function))
+            .map(|f| export(f.symbol.as_str(), ExportKind::Function))
             .chain(
                 d.variables
                     .iter()
-                    .map(|v| export(&v.symbol, ExportKind::Data)),
+                    .map(|v| export(v.symbol.as_str(), ExportKind::Data)),
             )
-            .filter(|e| !missing.contains(&e.name.as_str()))
+            .filter(|e| !missing.contains(&e.name))
             .chain([export("_abi_descriptor", ExportKind::Function)])
             .collect();
-        exports.sort_by(|a, b| a.name.cmp(&b.name));
         LibraryFile {
             path: PathBuf::from("libtile.so"),
             format: crate::BinaryFormat::Elf,

@@ -36,6 +36,7 @@ mod c;
 mod config;
 mod diff;
 mod embed;
+mod exports;
 mod history;
 mod host;
 mod listing;
@@ -52,6 +53,7 @@ pub use config::{
     CONFIG_FILE_NAME, Config, ConfigError, Origin, Suppression, Unused, UnusedSuppression,
 };
 pub use embed::{EmbedError, EmbedLanguage, EmbedOptions, embed_source};
+pub use exports::{Export, ExportKind, Exports};
 pub use history::{Comparison, History, HistoryError, history, history_with};
 pub use host::{
     EXPECTATION_MACHO_SECTION, EXPECTATION_PE_SECTION, EXPECTATION_SECTION, ExpectationError,
@@ -60,9 +62,9 @@ pub use host::{
 pub use listing::listing;
 pub use probe::{Probe, probe_library};
 pub use read::{
-    BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, Export, ExportKind, FileForm,
-    LibraryFile, Location, MACHO_SECTION, PE_SECTION, ReadError, decode, decode_library_blob,
-    read_blob, read_descriptor, read_descriptor_pair, read_library, read_source,
+    BLOB_SYMBOL, BinaryFormat, DESCRIPTOR_FUNCTION, ELF_SECTION, FileForm, LibraryFile, Location,
+    MACHO_SECTION, PE_SECTION, ReadError, decode, decode_library_blob, read_blob, read_descriptor,
+    read_descriptor_pair, read_library, read_source,
 };
 pub use render::{RenderOptions, ReportFormat};
 pub use report::{Finding, Report, Side, Summary, VersionChange};

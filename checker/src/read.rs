@@ -25,6 +25,8 @@ use object::{
     FileKind, Object, ObjectSection, ObjectSymbol, SectionIndex, SectionKind, SymbolKind,
 };
 
+use crate::exports::{Export, ExportKind, Exports};
+
 /// The exported function every library provides: `const uint8_t *_abi_descriptor(void)`.
 pub const DESCRIPTOR_FUNCTION: &str = "_abi_descriptor";
 /// The exported data symbol holding the blob.
@@ -227,26 +229,6 @@ impl BinaryFormat {
     }
 }
 
-/// What an exported symbol is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportKind {
-    /// Code.
-    Function,
-    /// Data.
-    Data,
-    /// The file does not say.
-    Unknown,
-}
-
-/// A symbol a library exports, by its C name (Mach-O's leading `_` removed).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Export {
-    /// The C name.
-    pub name: String,
-    /// Code or data.
-    pub kind: ExportKind,
-}
-
 /// What a static read of a shared library found: its format, its exports
 /// and the embedded descriptor blob (not yet decoded).
 #[derive(Debug)]
@@ -263,8 +245,8 @@ pub struct LibraryFile {
     pub little_endian: bool,
     /// The shared object name the file records (ELF `DT_SONAME`), if any.
     pub soname: Option<String>,
-    /// Every exported symbol, sorted by name.
-    pub exports: Vec<Export>,
+    /// Every exported symbol.
+    pub exports: Exports,
     /// The embedded blob, exactly as the file holds it: header and body.
     pub blob: Vec<u8>,
     /// Where the blob was found.
@@ -299,12 +281,9 @@ impl LibraryFile {
             .map_err(|source| embedded(&self.path, &self.location, source))
     }
 
-    /// Whether the library exports `name` (a C name).
-    pub fn exports(&self, name: &str) -> Option<&Export> {
-        self.exports
-            .binary_search_by(|e| e.name.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.exports[i])
+    /// The export named `name` (a C name), if the library exports it.
+    pub fn export(&self, name: &str) -> Option<Export<'_>> {
+        self.exports.get(name)
     }
 }
 
@@ -378,7 +357,7 @@ pub fn read_blob(path: &Path) -> Result<Vec<u8>, ReadError> {
 /// carries no blob; the blob is not decoded (see [`LibraryFile::descriptor`]).
 pub fn read_library(path: &Path) -> Result<LibraryFile, ReadError> {
     match open(path)? {
-        Opened::Library(lib) => Ok(lib),
+        Opened::Library(lib) => Ok(*lib),
         Opened::Bytes(_) => Err(ReadError::UnsupportedBinary {
             path: path.to_owned(),
             what: "not a shared library (no ELF, Mach-O or PE header)".into(),
@@ -462,7 +441,7 @@ fn embedded(path: &Path, location: &Location, source: DecodeError) -> ReadError 
 }
 
 enum Opened {
-    Library(LibraryFile),
+    Library(Box<LibraryFile>),
     Bytes(Vec<u8>),
 }
 
@@ -484,7 +463,7 @@ fn open(path: &Path) -> Result<Opened, ReadError> {
         Some(format) => {
             // Reopen so the cache reads from the start.
             let file = File::open(path).map_err(io)?;
-            read_binary(path, format, file).map(Opened::Library)
+            read_binary(path, format, file).map(|lib| Opened::Library(Box::new(lib)))
         }
         None => read_bounded(path).map(Opened::Bytes),
     }
@@ -570,8 +549,8 @@ fn read_object<'data, R: object::ReadRef<'data>>(
         }
     };
     let obj = object::File::parse(data).map_err(object_error)?;
-    let exports = exports(&obj, format);
-    let (blob, location) = find_blob(path, &obj, format, &exports)?;
+    let (exports, blob_symbol) = exports(&obj, format);
+    let (blob, location) = find_blob(path, &obj, format, &exports, blob_symbol)?;
     let soname = match &obj {
         object::File::Elf32(f) => elf_soname(f),
         object::File::Elf64(f) => elf_soname(f),
@@ -616,42 +595,61 @@ fn c_name(format: BinaryFormat, name: &str) -> Option<&str> {
     }
 }
 
+/// Where a symbol points: its name as the file spells it, its address and
+/// the section it names, if any.
+type Symbol = (String, u64, Option<SectionIndex>);
+
+/// The file's exports, and the export that names the blob ([`BLOB_SYMBOL`]),
+/// found on the same pass: for ELF any definition of that name in the
+/// dynamic symbol table.
 fn exports<'data, R: object::ReadRef<'data>>(
     obj: &object::File<'data, R>,
     format: BinaryFormat,
-) -> Vec<Export> {
+) -> (Exports, Option<Symbol>) {
     let kind_of = |kind: SymbolKind| match kind {
         SymbolKind::Text => ExportKind::Function,
         SymbolKind::Data | SymbolKind::Tls => ExportKind::Data,
         _ => ExportKind::Unknown,
     };
-    let mut out: Vec<Export> = match format {
-        BinaryFormat::Elf => obj
-            .dynamic_symbols()
-            .filter(|s| s.is_definition() && s.is_global())
-            .filter_map(|s| {
-                Some(Export {
-                    name: s.name().ok()?.to_owned(),
-                    kind: kind_of(s.kind()),
-                })
-            })
-            .collect(),
-        BinaryFormat::MachO => obj
-            .symbols()
-            .filter(|s| s.is_definition() && s.is_global())
-            .filter_map(|s| {
-                Some(Export {
-                    name: c_name(format, s.name().ok()?)?.to_owned(),
-                    kind: kind_of(s.kind()),
-                })
-            })
-            .collect(),
-        BinaryFormat::Pe => obj
-            .exports()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|e| {
-                let name = std::str::from_utf8(e.name()).ok()?.to_owned();
+    let symbol = |s: &object::Symbol<'data, '_, R>, name: &str| {
+        (name.to_owned(), s.address(), s.section_index())
+    };
+    let mut out = Exports::default();
+    let mut blob = None;
+    match format {
+        BinaryFormat::Elf => {
+            for s in obj.dynamic_symbols().filter(|s| s.is_definition()) {
+                let Ok(name) = s.name() else { continue };
+                if blob.is_none() && name == BLOB_SYMBOL {
+                    blob = Some(symbol(&s, name));
+                }
+                if s.is_global() {
+                    out.insert(name, kind_of(s.kind()));
+                }
+            }
+        }
+        // Mach-O has no separate dynamic table: its exports are the global
+        // definitions of the symbol table.
+        BinaryFormat::MachO => {
+            for s in obj.symbols().filter(|s| s.is_definition() && s.is_global()) {
+                let Ok(spelt) = s.name() else { continue };
+                let Some(name) = c_name(format, spelt) else {
+                    continue;
+                };
+                if blob.is_none() && name == BLOB_SYMBOL {
+                    blob = Some(symbol(&s, spelt));
+                }
+                out.insert(name, kind_of(s.kind()));
+            }
+        }
+        BinaryFormat::Pe => {
+            for e in obj.exports().unwrap_or_default() {
+                let Ok(name) = std::str::from_utf8(e.name()) else {
+                    continue;
+                };
+                if blob.is_none() && name == BLOB_SYMBOL {
+                    blob = Some((name.to_owned(), e.address(), None));
+                }
                 let kind = obj
                     .sections()
                     .find(|s| (s.address()..s.address() + s.size()).contains(&e.address()))
@@ -659,21 +657,21 @@ fn exports<'data, R: object::ReadRef<'data>>(
                         SectionKind::Text => ExportKind::Function,
                         _ => ExportKind::Data,
                     });
-                Some(Export { name, kind })
-            })
-            .collect(),
-    };
-    // Names repeat only for versioned symbols, which have one kind.
-    out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    out.dedup_by(|a, b| a.name == b.name);
-    out
+                out.insert(name, kind);
+            }
+        }
+    }
+    (out, blob)
 }
 
+/// Finds the blob: through the exported [`BLOB_SYMBOL`] (`dynamic`), else
+/// the symbol table's, else the blob section.
 fn find_blob<'data, R: object::ReadRef<'data>>(
     path: &Path,
     obj: &object::File<'data, R>,
     format: BinaryFormat,
-    exports: &[Export],
+    exports: &Exports,
+    dynamic: Option<Symbol>,
 ) -> Result<(Vec<u8>, Location), ReadError> {
     let is_blob = |name: &str| c_name(format, name) == Some(BLOB_SYMBOL);
     let symbol = |s: &object::Symbol<'data, '_, R>| {
@@ -682,24 +680,6 @@ fn find_blob<'data, R: object::ReadRef<'data>>(
             s.address(),
             s.section_index(),
         )
-    };
-    let dynamic = match format {
-        BinaryFormat::Elf => obj
-            .dynamic_symbols()
-            .find(|s| s.is_definition() && s.name().is_ok_and(is_blob))
-            .map(|s| symbol(&s)),
-        // Mach-O has no separate dynamic table: its exports are the global
-        // definitions of the symbol table.
-        BinaryFormat::MachO => obj
-            .symbols()
-            .find(|s| s.is_definition() && s.is_global() && s.name().is_ok_and(is_blob))
-            .map(|s| symbol(&s)),
-        BinaryFormat::Pe => obj.exports().ok().and_then(|exports| {
-            exports
-                .iter()
-                .find(|e| e.name() == BLOB_SYMBOL.as_bytes())
-                .map(|e| (BLOB_SYMBOL.to_owned(), e.address(), None))
-        }),
     };
     if let Some((name, address, section)) = dynamic {
         let location = Location::DynamicSymbol { name, address };
@@ -725,7 +705,7 @@ fn find_blob<'data, R: object::ReadRef<'data>>(
     Err(ReadError::NoDescriptor {
         path: path.to_owned(),
         section: section_name,
-        has_function: exports.iter().any(|e| e.name == DESCRIPTOR_FUNCTION)
+        has_function: exports.get(DESCRIPTOR_FUNCTION).is_some()
             || obj.symbols().any(|s| {
                 s.is_definition()
                     && s.name()

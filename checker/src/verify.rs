@@ -3,7 +3,8 @@
 use abi_descriptor::{Descriptor, ItemKind, ItemRef};
 use foldhash::HashSet;
 
-use crate::read::{BLOB_SYMBOL, DESCRIPTOR_FUNCTION, Export, ExportKind, LibraryFile};
+use crate::exports::ExportKind;
+use crate::read::{BLOB_SYMBOL, DESCRIPTOR_FUNCTION, LibraryFile};
 
 /// The outcome of [`verify`]: problems make the library fail verification;
 /// warnings do not.
@@ -86,7 +87,7 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Veri
     let (functions, variables) = (kept(ItemKind::Function), kept(ItemKind::Variable));
     let checks =
         |set: &Option<HashSet<&str>>, name: &str| set.as_ref().is_none_or(|s| s.contains(name));
-    match lib.exports(DESCRIPTOR_FUNCTION) {
+    match lib.export(DESCRIPTOR_FUNCTION) {
         None => v.problems.push(format!(
             "`{DESCRIPTOR_FUNCTION}` is not exported: hosts cannot read the descriptor at run time"
         )),
@@ -141,13 +142,12 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Veri
         _ => {}
     }
 
-    let mut exports = Exports::new(lib);
     for f in descriptor
         .functions
         .iter()
         .filter(|f| checks(&functions, &f.symbol))
     {
-        match exports.find(&f.symbol) {
+        match lib.export(&f.symbol) {
             None => v.problems.push(format!(
                 "function `{}` is described but not exported",
                 f.symbol
@@ -164,7 +164,7 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Veri
         .iter()
         .filter(|v| checks(&variables, &v.symbol))
     {
-        match exports.find(&var.symbol) {
+        match lib.export(&var.symbol) {
             None => v.problems.push(format!(
                 "variable `{}` is described but not exported",
                 var.symbol
@@ -186,51 +186,23 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Veri
         .map(|f| f.symbol.as_str())
         .chain(descriptor.variables.iter().map(|var| var.symbol.as_str()))
         .collect();
-    for e in &lib.exports {
-        if e.kind == ExportKind::Function
-            && !described.contains(e.name.as_str())
-            && !is_toolchain_symbol(&e.name)
-        {
-            v.warnings.push(format!(
-                "function `{}` is exported but not described",
-                e.name
-            ));
-        }
-    }
+    let mut undescribed: Vec<&str> = lib
+        .exports
+        .iter()
+        .filter(|e| {
+            e.kind == ExportKind::Function
+                && !described.contains(e.name)
+                && !is_toolchain_symbol(e.name)
+        })
+        .map(|e| e.name)
+        .collect();
+    undescribed.sort_unstable();
+    v.warnings.extend(
+        undescribed
+            .into_iter()
+            .map(|name| format!("function `{name}` is exported but not described")),
+    );
     v
-}
-
-/// Looks a library's exports up by name, for names asked for mostly in
-/// order (a canonical descriptor's tables are sorted): from where the
-/// previous one was found, galloping, else from the start.
-struct Exports<'a> {
-    all: &'a [Export],
-    from: usize,
-}
-
-impl<'a> Exports<'a> {
-    fn new(lib: &'a LibraryFile) -> Exports<'a> {
-        Exports {
-            all: &lib.exports,
-            from: 0,
-        }
-    }
-
-    fn find(&mut self, name: &str) -> Option<&'a Export> {
-        let before = |e: &Export| e.name.as_str() < name;
-        if !self.all[..self.from].last().is_some_and(before) {
-            self.from = 0;
-        }
-        let rest = &self.all[self.from..];
-        let mut bound = 1;
-        while bound < rest.len() && before(&rest[bound - 1]) {
-            bound *= 2;
-        }
-        let at = self.from + rest[..bound.min(rest.len())].partition_point(before);
-        let found = self.all.get(at).filter(|e| e.name == name)?;
-        self.from = at + 1;
-        Some(found)
-    }
 }
 
 /// Symbols that toolchains export from every library they build: the

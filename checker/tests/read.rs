@@ -209,7 +209,7 @@ fn every_format_and_architecture_is_read_statically() {
             assert!(lib.descriptor().unwrap() == d, "{what}");
             assert!(read_descriptor(&path).unwrap() == d, "{what}");
             assert!(
-                lib.exports(DESCRIPTOR_FUNCTION).is_some() || format != object::BinaryFormat::MachO,
+                lib.export(DESCRIPTOR_FUNCTION).is_some() || format != object::BinaryFormat::MachO,
                 "{what}: {:?}",
                 lib.exports
             );

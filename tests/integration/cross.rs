@@ -67,14 +67,14 @@ fn check(lib: &Path, expected: &Descriptor, format: BinaryFormat, arch: &str) {
     // with the right kind.
     for f in &d.functions {
         assert_eq!(
-            file.exports(&f.symbol).map(|e| e.kind),
+            file.export(&f.symbol).map(|e| e.kind),
             Some(abi_check::ExportKind::Function),
             "{}",
             f.symbol
         );
     }
     assert_eq!(
-        file.exports(abi_check::BLOB_SYMBOL).map(|e| e.kind),
+        file.export(abi_check::BLOB_SYMBOL).map(|e| e.kind),
         Some(abi_check::ExportKind::Data)
     );
 }

@@ -310,7 +310,7 @@ fn a_library_embedding_the_expected_descriptor_takes_the_fast_path() {
         assert!(checked.identical(), "the fast path applies");
         assert!(checked.report().fingerprints_match);
         assert!(checked.report().findings.is_empty());
-        assert_eq!(checked.report().items, expected.items());
+        assert_eq!(*checked.report().items, expected.items());
         // The whole descriptor, not just the host's part.
         assert_eq!(
             checked.descriptor().unwrap(),
