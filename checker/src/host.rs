@@ -14,6 +14,7 @@
 //! Hosts carry expectations in a dedicated section ([`EXPECTATION_SECTION`]
 //! on ELF); [`read_expectations`] reads them statically.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -336,7 +337,11 @@ impl HostExpectation {
     /// with the expectation; returns that narrowing too, if made.
     /// `holding` is what searching the library for the expectation's
     /// entries found.
-    fn judge(&self, library: &Descriptor, holding: Holding) -> (HostCheck, Option<Descriptor>) {
+    fn judge<'l>(
+        &self,
+        library: &'l Descriptor,
+        holding: Holding,
+    ) -> (HostCheck, Option<Cow<'l, Descriptor>>) {
         // The expectation is narrowed to its items, so the library holding
         // its entries unchanged is every item having the host's
         // fingerprint; comparing encodings spares hashing them.
@@ -344,7 +349,7 @@ impl HostExpectation {
         let (findings, narrowed) = if fingerprints_match {
             (Vec::new(), None)
         } else {
-            let narrowed = library.narrowed(&self.items);
+            let narrowed = library.narrow(&self.items);
             let (mut findings, _) = crate::judge(
                 &self.descriptor,
                 &narrowed,

@@ -1,11 +1,25 @@
 //! Narrowing a descriptor to some of its items: what a host that uses only
 //! those items depends on.
 
+use std::borrow::Cow;
+
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::fingerprint::{ItemKind, ItemRef, type_refs, wire_refs};
 use crate::index::Index;
-use crate::model::{Descriptor, Function, Ownership, TypeKind};
+use crate::model::{
+    CodeTable, Constant, Descriptor, Function, Ownership, TypeDef, TypeKind, Variable, WireTypeDef,
+};
+
+/// Whether narrowing keeps an entry, per table.
+struct Kept<A, B, C, D, E, F> {
+    types: A,
+    functions: B,
+    variables: C,
+    constants: D,
+    wire_types: E,
+    code_tables: F,
+}
 
 impl Descriptor {
     /// This descriptor with only the listed items and what they reach: the
@@ -33,6 +47,23 @@ impl Descriptor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn narrowed(&self, items: &[ItemRef]) -> Descriptor {
+        self.narrow(items).into_owned()
+    }
+
+    /// [`narrowed`](Self::narrowed), borrowing this descriptor when the
+    /// narrowing would keep every entry of it (items that use all of a
+    /// library, as a thin binding does), instead of copying it whole.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use abi_descriptor::Descriptor;
+    ///
+    /// let d = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// assert!(matches!(d.narrow(&d.items()), Cow::Borrowed(_)));
+    /// assert!(matches!(d.narrow(&d.items()[..1]), Cow::Owned(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn narrow(&self, items: &[ItemRef]) -> Cow<'_, Descriptor> {
         let ix = Index::new(self);
         let mut functions: HashSet<&str> = HashSet::new();
         let mut variables: HashSet<&str> = HashSet::new();
@@ -85,48 +116,47 @@ impl Descriptor {
                 break;
             }
         }
-        Descriptor {
+        let keep = Kept {
+            types: |t: &TypeDef| reach.types.contains(t.id.as_str()),
+            functions: |f: &Function| functions.contains(f.symbol.as_str()),
+            variables: |v: &Variable| variables.contains(v.symbol.as_str()),
+            constants: |c: &Constant| constants.contains(c.name.as_str()),
+            wire_types: |t: &WireTypeDef| reach.wire_types.contains(t.id.as_str()),
+            code_tables: |t: &CodeTable| reach.code_tables.contains(t.id.as_str()),
+        };
+        // Each set holds at most one name per entry kept (more only for
+        // names no entry has): too few names, and some entry goes.
+        let enough = reach.types.len() >= self.types.len()
+            && functions.len() >= self.functions.len()
+            && variables.len() >= self.variables.len()
+            && constants.len() >= self.constants.len()
+            && reach.wire_types.len() >= self.wire_types.len()
+            && reach.code_tables.len() >= self.code_tables.len();
+        if enough
+            && self.types.iter().all(&keep.types)
+            && self.functions.iter().all(&keep.functions)
+            && self.variables.iter().all(&keep.variables)
+            && self.constants.iter().all(&keep.constants)
+            && self.wire_types.iter().all(&keep.wire_types)
+            && self.code_tables.iter().all(&keep.code_tables)
+        {
+            return Cow::Borrowed(self);
+        }
+        fn kept<T: Clone>(table: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {
+            table.iter().filter(|t| keep(t)).cloned().collect()
+        }
+        Cow::Owned(Descriptor {
             format: self.format,
             library: self.library.clone(),
             producer: self.producer.clone(),
             target: self.target.clone(),
-            types: self
-                .types
-                .iter()
-                .filter(|t| reach.types.contains(t.id.as_str()))
-                .cloned()
-                .collect(),
-            functions: self
-                .functions
-                .iter()
-                .filter(|f| functions.contains(f.symbol.as_str()))
-                .cloned()
-                .collect(),
-            variables: self
-                .variables
-                .iter()
-                .filter(|v| variables.contains(v.symbol.as_str()))
-                .cloned()
-                .collect(),
-            constants: self
-                .constants
-                .iter()
-                .filter(|c| constants.contains(c.name.as_str()))
-                .cloned()
-                .collect(),
-            wire_types: self
-                .wire_types
-                .iter()
-                .filter(|t| reach.wire_types.contains(t.id.as_str()))
-                .cloned()
-                .collect(),
-            code_tables: self
-                .code_tables
-                .iter()
-                .filter(|t| reach.code_tables.contains(t.id.as_str()))
-                .cloned()
-                .collect(),
-        }
+            types: kept(&self.types, keep.types),
+            functions: kept(&self.functions, keep.functions),
+            variables: kept(&self.variables, keep.variables),
+            constants: kept(&self.constants, keep.constants),
+            wire_types: kept(&self.wire_types, keep.wire_types),
+            code_tables: kept(&self.code_tables, keep.code_tables),
+        })
     }
 
     /// Every item: the functions, variables and constants, in table order.

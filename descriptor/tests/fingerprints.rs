@@ -289,6 +289,14 @@ proptest::proptest! {
         rng.shuffle(&mut items);
         items.truncate(items.len().div_ceil(2));
         let host = d.narrowed(&items);
+        // Narrowing borrows exactly when it would keep everything: as it
+        // does for the host's own items.
+        let borrowed = |d: &Descriptor, items: &[ItemRef]| {
+            matches!(d.narrow(items), std::borrow::Cow::Borrowed(_))
+        };
+        proptest::prop_assert_eq!(borrowed(&d, &items), host == d);
+        proptest::prop_assert!(borrowed(&host, &items));
+        proptest::prop_assert_eq!(borrowed(&d, &d.items()), d.narrowed(&d.items()) == d);
         let expected = host.fingerprints().expect("fingerprints");
         let entries = Entries::of(&host).expect("entries");
         let edited = edited(&d, &other, &mut rng);
