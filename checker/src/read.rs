@@ -599,6 +599,14 @@ fn c_name(format: BinaryFormat, name: &str) -> Option<&str> {
 /// the section it names, if any.
 type Symbol = (String, u64, Option<SectionIndex>);
 
+/// Where `s`, spelt `name`, points.
+fn located<'data, R: object::ReadRef<'data>>(
+    s: &object::Symbol<'data, '_, R>,
+    name: &str,
+) -> Symbol {
+    (name.to_owned(), s.address(), s.section_index())
+}
+
 /// The file's exports, and the export that names the blob ([`BLOB_SYMBOL`]),
 /// found on the same pass: for ELF any definition of that name in the
 /// dynamic symbol table.
@@ -611,9 +619,6 @@ fn exports<'data, R: object::ReadRef<'data>>(
         SymbolKind::Data | SymbolKind::Tls => ExportKind::Data,
         _ => ExportKind::Unknown,
     };
-    let symbol = |s: &object::Symbol<'data, '_, R>, name: &str| {
-        (name.to_owned(), s.address(), s.section_index())
-    };
     let mut out = Exports::default();
     let mut blob = None;
     match format {
@@ -621,7 +626,7 @@ fn exports<'data, R: object::ReadRef<'data>>(
             for s in obj.dynamic_symbols().filter(|s| s.is_definition()) {
                 let Ok(name) = s.name() else { continue };
                 if blob.is_none() && name == BLOB_SYMBOL {
-                    blob = Some(symbol(&s, name));
+                    blob = Some(located(&s, name));
                 }
                 if s.is_global() {
                     out.insert(name, kind_of(s.kind()));
@@ -637,7 +642,7 @@ fn exports<'data, R: object::ReadRef<'data>>(
                     continue;
                 };
                 if blob.is_none() && name == BLOB_SYMBOL {
-                    blob = Some(symbol(&s, spelt));
+                    blob = Some(located(&s, spelt));
                 }
                 out.insert(name, kind_of(s.kind()));
             }
@@ -674,22 +679,14 @@ fn find_blob<'data, R: object::ReadRef<'data>>(
     dynamic: Option<Symbol>,
 ) -> Result<(Vec<u8>, Location), ReadError> {
     let is_blob = |name: &str| c_name(format, name) == Some(BLOB_SYMBOL);
-    let symbol = |s: &object::Symbol<'data, '_, R>| {
-        (
-            s.name().unwrap_or_default().to_owned(),
-            s.address(),
-            s.section_index(),
-        )
-    };
     if let Some((name, address, section)) = dynamic {
         let location = Location::DynamicSymbol { name, address };
         return blob_at(path, obj, location, address, section);
     }
-    if let Some((name, address, section)) = obj
-        .symbols()
-        .find(|s| s.is_definition() && s.name().is_ok_and(is_blob))
-        .map(|s| symbol(&s))
-    {
+    if let Some((name, address, section)) = obj.symbols().find_map(|s| {
+        let name = s.name().ok().filter(|&n| is_blob(n))?;
+        s.is_definition().then(|| located(&s, name))
+    }) {
         let location = Location::Symbol { name, address };
         return blob_at(path, obj, location, address, section);
     }

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use crate::entries::{Entries, Holding};
 use crate::error::{DecodeError, EncodeError};
-use crate::fingerprint::{Fingerprint, cut_tables};
+use crate::fingerprint::Fingerprint;
 use crate::model::direct::Skim;
 use crate::model::{Descriptor, Library};
 
@@ -89,12 +89,9 @@ impl<'b> Decoded<'b> {
         let Some(e) = &self.encoding else {
             return self.descriptor.holds(expected);
         };
-        let Some(tables) = cut_tables(&self.descriptor, e.body, &e.spans) else {
-            return self.descriptor.holds(expected);
-        };
         Ok(Holding {
             fingerprint: e.fingerprint,
-            unchanged: crate::entries::holds_cut(&self.descriptor, Some(&tables), expected)?,
+            unchanged: crate::entries::holds(&self.descriptor, e.body, Some(&e.spans), expected)?,
         })
     }
 }

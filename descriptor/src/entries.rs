@@ -174,7 +174,7 @@ impl Descriptor {
 
 /// Whether the canonical descriptor `d`, whose encoding is `bytes` with its
 /// table entries at `spans`, holds `expected` unchanged.
-fn holds(
+pub(crate) fn holds(
     d: &Descriptor,
     bytes: &[u8],
     spans: Option<&[Range<usize>]>,
@@ -187,7 +187,7 @@ fn holds(
 /// Whether the canonical descriptor `d` holds `expected` unchanged, each
 /// entry taken from `encoded` (per table, in the model's table order) when
 /// given, else encoded.
-pub(crate) fn holds_cut(
+fn holds_cut(
     d: &Descriptor,
     encoded: Option<&[Vec<&[u8]>; TABLES]>,
     expected: &Entries,

@@ -11,16 +11,6 @@ use crate::model::{
     CodeTable, Constant, Descriptor, Function, Ownership, TypeDef, TypeKind, Variable, WireTypeDef,
 };
 
-/// Whether narrowing keeps an entry, per table.
-struct Kept<A, B, C, D, E, F> {
-    types: A,
-    functions: B,
-    variables: C,
-    constants: D,
-    wire_types: E,
-    code_tables: F,
-}
-
 impl Descriptor {
     /// This descriptor with only the listed items and what they reach: the
     /// functions, variables and constants named in `items` (names that are
@@ -116,29 +106,18 @@ impl Descriptor {
                 break;
             }
         }
-        let keep = Kept {
-            types: |t: &TypeDef| reach.types.contains(t.id.as_str()),
-            functions: |f: &Function| functions.contains(f.symbol.as_str()),
-            variables: |v: &Variable| variables.contains(v.symbol.as_str()),
-            constants: |c: &Constant| constants.contains(c.name.as_str()),
-            wire_types: |t: &WireTypeDef| reach.wire_types.contains(t.id.as_str()),
-            code_tables: |t: &CodeTable| reach.code_tables.contains(t.id.as_str()),
-        };
-        // Each set holds at most one name per entry kept (more only for
-        // names no entry has): too few names, and some entry goes.
-        let enough = reach.types.len() >= self.types.len()
-            && functions.len() >= self.functions.len()
-            && variables.len() >= self.variables.len()
-            && constants.len() >= self.constants.len()
-            && reach.wire_types.len() >= self.wire_types.len()
-            && reach.code_tables.len() >= self.code_tables.len();
-        if enough
-            && self.types.iter().all(&keep.types)
-            && self.functions.iter().all(&keep.functions)
-            && self.variables.iter().all(&keep.variables)
-            && self.constants.iter().all(&keep.constants)
-            && self.wire_types.iter().all(&keep.wire_types)
-            && self.code_tables.iter().all(&keep.code_tables)
+        let keep_type = |t: &TypeDef| reach.types.contains(t.id.as_str());
+        let keep_function = |f: &Function| functions.contains(f.symbol.as_str());
+        let keep_variable = |v: &Variable| variables.contains(v.symbol.as_str());
+        let keep_constant = |c: &Constant| constants.contains(c.name.as_str());
+        let keep_wire_type = |t: &WireTypeDef| reach.wire_types.contains(t.id.as_str());
+        let keep_code_table = |t: &CodeTable| reach.code_tables.contains(t.id.as_str());
+        if self.types.iter().all(keep_type)
+            && self.functions.iter().all(keep_function)
+            && self.variables.iter().all(keep_variable)
+            && self.constants.iter().all(keep_constant)
+            && self.wire_types.iter().all(keep_wire_type)
+            && self.code_tables.iter().all(keep_code_table)
         {
             return Cow::Borrowed(self);
         }
@@ -150,12 +129,12 @@ impl Descriptor {
             library: self.library.clone(),
             producer: self.producer.clone(),
             target: self.target.clone(),
-            types: kept(&self.types, keep.types),
-            functions: kept(&self.functions, keep.functions),
-            variables: kept(&self.variables, keep.variables),
-            constants: kept(&self.constants, keep.constants),
-            wire_types: kept(&self.wire_types, keep.wire_types),
-            code_tables: kept(&self.code_tables, keep.code_tables),
+            types: kept(&self.types, keep_type),
+            functions: kept(&self.functions, keep_function),
+            variables: kept(&self.variables, keep_variable),
+            constants: kept(&self.constants, keep_constant),
+            wire_types: kept(&self.wire_types, keep_wire_type),
+            code_tables: kept(&self.code_tables, keep_code_table),
         })
     }
 

@@ -243,16 +243,13 @@ pub unsafe extern "C" fn abi_loader_symbol(
     let Ok(symbol) = name.to_str() else {
         return ptr::null_mut();
     };
-    let describes = |d: &abi_descriptor::Descriptor| {
-        d.functions.iter().any(|f| f.symbol == symbol)
-            || d.variables.iter().any(|v| v.symbol == symbol)
-    };
     // The host's items are known without decoding the library.
-    let described = match lib.known() {
-        (d, _) if describes(d) => true,
-        (_, true) => false,
-        (_, false) => lib.descriptor().is_ok_and(describes),
-    };
+    let described = lib
+        .describing(|d| {
+            d.functions.iter().any(|f| f.symbol == symbol)
+                || d.variables.iter().any(|v| v.symbol == symbol)
+        })
+        .is_ok_and(|d| d.is_some());
     if !described {
         return ptr::null_mut();
     }

@@ -69,16 +69,30 @@ impl Described {
         }
     }
 
-    /// What is known of the library without decoding it: the whole
-    /// descriptor when decoded, else what it says of the host's items; and
-    /// whether that is all of it.
-    pub(crate) fn known(&self) -> (&Descriptor, bool) {
-        match self {
-            Described::Whole(d) => (d, true),
+    /// The library's descriptor when it describes what `describes` looks
+    /// for: what is known without decoding the library first (the host's
+    /// items, which it holds unchanged), then, only when that does not
+    /// describe it, the whole descriptor, decoded now. `None` when neither
+    /// describes it.
+    pub(crate) fn describing(
+        &self,
+        path: &Path,
+        describes: impl Fn(&Descriptor) -> bool,
+    ) -> Result<Option<&Descriptor>, ReadError> {
+        let (known, whole) = match self {
+            Described::Whole(d) => (&**d, true),
             Described::Lazily(lazily) => match lazily.whole.get() {
                 Some(d) => (d, true),
-                None => (&lazily.view, false),
+                None => (&*lazily.view, false),
             },
+        };
+        if describes(known) {
+            return Ok(Some(known));
         }
+        if whole {
+            return Ok(None);
+        }
+        let d = self.whole(path)?;
+        Ok(describes(d).then_some(d))
     }
 }

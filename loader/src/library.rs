@@ -373,22 +373,14 @@ impl Library {
         self.described.whole(&self.path)
     }
 
-    /// What is known of the library without decoding more of it: its
-    /// descriptor, or when it was not decoded, what it says of the host's
-    /// items (the expectation, which it holds unchanged); and whether that
-    /// is the whole descriptor.
-    pub(crate) fn known(&self) -> (&Descriptor, bool) {
-        self.described.known()
-    }
-
-    /// The library's whole descriptor, for a lookup of `symbol`.
-    fn whole(&self, symbol: &str) -> Result<&Descriptor, SymbolError> {
-        self.described
-            .whole(&self.path)
-            .map_err(|source| SymbolError::Descriptor {
-                symbol: symbol.to_owned(),
-                source: Box::new(source),
-            })
+    /// The library's descriptor when it describes what `describes` looks
+    /// for, decoding it only when the host's items do not (see
+    /// [`Described::describing`]).
+    pub(crate) fn describing(
+        &self,
+        describes: impl Fn(&Descriptor) -> bool,
+    ) -> Result<Option<&Descriptor>, ReadError> {
+        self.described.describing(&self.path, describes)
     }
 
     /// The check that accepted it.
@@ -431,23 +423,22 @@ impl Library {
         symbol: &str,
     ) -> Result<Symbol<'_, F>, SymbolError> {
         let rust_type = std::any::type_name::<F>();
-        let describes = |d: &Descriptor| d.functions.iter().any(|f| f.symbol == symbol);
         // A function the host expects is known without decoding the
         // library: the library holds it and all it reaches unchanged, and
         // nothing the expectation leaves unresolved. Narrowed to it, the
         // library is the expectation narrowed to it, but for the envelope,
         // which `F`'s description takes from the same descriptor: the
         // findings are the same.
-        let mut library = self.known().0;
-        if !describes(library) {
-            library = self.whole(symbol)?;
-        }
-        if !describes(library) {
-            return Err(SymbolError::NotDescribed {
+        let library = self
+            .describing(|d| d.functions.iter().any(|f| f.symbol == symbol))
+            .map_err(|source| SymbolError::Descriptor {
+                symbol: symbol.to_owned(),
+                source: Box::new(source),
+            })?
+            .ok_or_else(|| SymbolError::NotDescribed {
                 symbol: symbol.to_owned(),
                 path: self.path.clone(),
-            });
-        }
+            })?;
         let check = check_function::<F>(symbol, library)?;
         let incompatibilities: Vec<Incompatibility> = check
             .findings
