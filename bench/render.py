@@ -3,7 +3,7 @@
 
     python3 bench/render.py [--results bench/data/results.json]
                             [--criterion target/criterion] [--analysis bench/analysis.md]
-                            [--out docs/benchmarks.md] [--plot docs/benchmarks.png]
+                            [--out docs/benchmarks.md] [--plot docs/benchmarks.png | --no-plot]
 
 The plot needs matplotlib; without it, the renderer tries `pip install --user
 matplotlib` once, and if that fails too it writes the tables without a plot.
@@ -439,13 +439,14 @@ def main():
     ap.add_argument("--analysis", default=os.path.join(HERE, "analysis.md"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--plot", default=os.path.join(ROOT, "docs", "benchmarks.png"))
+    ap.add_argument("--no-plot", action="store_true", help="write the tables only")
     args = ap.parse_args()
     with open(args.results) as f:
         results = json.load(f)
 
     loader_text, loader = loader_table(results)
     crit_text, crit = criterion_table(args.criterion)
-    plotted = plot(results, args.plot)
+    plotted = False if args.no_plot else plot(results, args.plot)
     analysis = ""
     if os.path.exists(args.analysis):
         with open(args.analysis) as f:
@@ -475,7 +476,11 @@ criterion benchmarks. The script builds `abi-check` (release),
 generates and builds the libraries, runs every tool, runs the criterion
 benchmarks (`cargo bench -p abi-check --bench engine`) and writes this file
 and `docs/benchmarks.png`. It needs `cc`, `python3`, `abidiff` (Debian
-package `abigail-tools`), `abi-dumper` and `abi-compliance-checker`.
+package `abigail-tools`), `abi-dumper` and `abi-compliance-checker`. The
+test suite runs the same scripts at N = 100 (`tests/integration/bench.rs`):
+the libraries build, every tool gives the expected verdicts, each change of
+the breaking variant is reported, the loader benchmark takes each path it
+times, and this page renders.
 
 ## Machine
 
@@ -529,7 +534,7 @@ the figure is the tool's own).
 
 {comparison_table(results)}
 
-{"![Wall time and peak memory against N](benchmarks.png)" if plotted else "(No plot: matplotlib was not available.)"}
+{"![Wall time and peak memory against N](benchmarks.png)" if plotted else "(No plot: " + ("`--no-plot`." if args.no_plot else "matplotlib was not available.") + ")"}
 
 ### Verdicts
 

@@ -396,21 +396,19 @@ def bench_linearity(args, small, large, rounds):
 
 def bench_loader(args, sizes):
     """`abi_loader::Library::open` against plain `libloading::Library::new` (bench/loader)."""
-    crate = os.path.join(HERE, "loader")
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    exe = os.path.join(target, "release", "abi-loader-bench")
     out = {"sizes": {}}
-    # The workspace's lock file, so that the benchmark builds the same
-    # dependency versions (and reuses the workspace's build of them).
-    shutil.copyfile(os.path.join(ROOT, "Cargo.lock"), os.path.join(crate, "Cargo.lock"))
-    p = subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=crate,
-                       env=dict(os.environ, CARGO_TARGET_DIR=target),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        errors = [line for line in p.stdout.splitlines() if line.startswith("error")]
-        out["error"] = errors[0] if errors else p.stdout.strip()[-500:]
-        log(f"loader: not measured, bench/loader does not build: {out['error']}")
-        return out
+    exe = args.loader_bench
+    if exe is None:
+        target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+        exe = os.path.join(target, "release", "abi-loader-bench")
+        p = subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "abi-loader-bench"],
+                           cwd=ROOT, env=dict(os.environ, CARGO_TARGET_DIR=target),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != 0:
+            errors = [line for line in p.stdout.splitlines() if line.startswith("error")]
+            out["error"] = errors[0] if errors else p.stdout.strip()[-500:]
+            log(f"loader: not measured, bench/loader does not build: {out['error']}")
+            return out
     for n in sizes:
         base = os.path.join(args.data, f"N{n}", "base")
         lib = os.path.join(base, "libsynth.so")
@@ -467,6 +465,10 @@ def main():
                     help="largest N for abi-dumper + abi-compliance-checker")
     ap.add_argument("--timeout", type=float, default=900, help="seconds per peer tool run")
     ap.add_argument("--no-loader", action="store_true")
+    ap.add_argument("--loader-bench", default=None,
+                    help="the abi-loader-bench binary (default: built here, release build)")
+    ap.add_argument("--loader-iterations", type=int, default=None,
+                    help="opens of each kind per size (default 100, 20 with --quick)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     if args.sizes is None:
@@ -477,8 +479,11 @@ def main():
         args.acc_max = 1000 if args.quick else 10_000
     args.repeat_abi_check = 5 if args.quick else 10
     args.repeat_abidiff = 2 if args.quick else 3
-    args.loader_iterations = 20 if args.quick else 100
+    if args.loader_iterations is None:
+        args.loader_iterations = 20 if args.quick else 100
     args.abi_check = os.path.abspath(args.abi_check)
+    if args.loader_bench is not None:
+        args.loader_bench = os.path.abspath(args.loader_bench)
     os.makedirs(args.data, exist_ok=True)
     global MEASURE
     MEASURE = os.path.join(args.data, "measure")

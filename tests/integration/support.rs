@@ -155,24 +155,28 @@ pub fn check_library(lib: &Path, expected: Option<&Descriptor>) -> Descriptor {
 /// the same target directory as the tests.
 pub fn abi_check_bin() -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        // The test executable is `<target>/<profile>/deps/integration-*`.
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap();
-        let target_dir = profile_dir.parent().unwrap();
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-q", "-p", "abi-check", "--bin", "abi-check"])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        run(&mut cmd);
-        profile_dir.join(format!("abi-check{}", std::env::consts::EXE_SUFFIX))
-    })
-    .clone()
+    BIN.get_or_init(|| workspace_bin("abi-check", "abi-check"))
+        .clone()
+}
+
+/// Builds the binary `bin` of the workspace's package `package` into the
+/// same target directory and profile as the tests, and returns its path.
+pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
+    // The test executable is `<target>/<profile>/deps/integration-*`.
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let target_dir = profile_dir.parent().unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-q", "-p", package, "--bin", bin])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    run(&mut cmd);
+    profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// The directory of `abi_descriptor.h`.
