@@ -265,7 +265,8 @@ impl HostExpectation {
 
     /// Checks `library` as [`check_host`] does.
     pub fn check(&self, library: &Descriptor) -> Result<HostCheck, EncodeError> {
-        Ok(self.judge(library, library.holds(&self.entries)?).0)
+        let holding = library.holds(&self.entries)?;
+        Ok(self.made(&self.narrowing(library, holding), holding, None))
     }
 
     /// Checks a library read from a file as [`check_host_file`] does.
@@ -274,7 +275,8 @@ impl HostExpectation {
         file: &LibraryFile,
         descriptor: &Descriptor,
     ) -> Result<HostCheck, EncodeError> {
-        self.file_check(file, descriptor, descriptor.holds(&self.entries)?)
+        let holding = descriptor.holds(&self.entries)?;
+        Ok(self.made(&self.narrowing(descriptor, holding), holding, Some(file)))
     }
 
     /// [`check_file`](Self::check_file) for the descriptor as the file's
@@ -287,7 +289,44 @@ impl HostExpectation {
         file: &LibraryFile,
         decoded: &Decoded<'_>,
     ) -> Result<HostCheck, EncodeError> {
-        self.file_check(file, decoded.descriptor(), decoded.holds(&self.entries)?)
+        let (descriptor, holding) = (decoded.descriptor(), decoded.holds(&self.entries)?);
+        Ok(self.made(&self.narrowing(descriptor, holding), holding, Some(file)))
+    }
+
+    /// [`check_decoded`](Self::check_decoded), taking the decoded library:
+    /// when an item the host uses differs, the library is narrowed to the
+    /// host's items by moving them out of it ([`Descriptor::into_narrowed`])
+    /// instead of copying them, and the rest is dropped. Returns the check
+    /// and what is left of the library's descriptor.
+    ///
+    /// ```
+    /// use abi_check::{HostExpectation, Judged, read_library};
+    /// # fn check(path: &std::path::Path, host: &HostExpectation) -> Result<(), Box<dyn std::error::Error>> {
+    /// let file = read_library(path)?;
+    /// let (check, judged) = host.check_decoded_into(&file, file.decoded()?)?;
+    /// match judged {
+    ///     // Every item the host uses is unchanged; nothing was compared.
+    ///     Judged::Whole(_) => assert!(check.fingerprints_match),
+    ///     // What was compared with the expectation.
+    ///     Judged::Narrowed(_) => assert!(!check.fingerprints_match),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn check_decoded_into(
+        &self,
+        file: &LibraryFile,
+        decoded: Decoded<'_>,
+    ) -> Result<(HostCheck, Judged), EncodeError> {
+        let holding = decoded.holds(&self.entries)?;
+        let library = decoded.into_descriptor();
+        if holding.unchanged {
+            let check = self.made(&library, holding, Some(file));
+            return Ok((check, Judged::Whole(library)));
+        }
+        let narrowed = library.into_narrowed(&self.items);
+        let check = self.made(&narrowed, holding, Some(file));
+        Ok((check, Judged::Narrowed(narrowed)))
     }
 
     /// [`check_file`](Self::check_file) for a library whose blob was only
@@ -314,61 +353,71 @@ impl HostExpectation {
         })
     }
 
-    fn file_check(
-        &self,
-        file: &LibraryFile,
-        descriptor: &Descriptor,
-        holding: Holding,
-    ) -> Result<HostCheck, EncodeError> {
-        let (mut check, narrowed) = self.judge(descriptor, holding);
-        // With every fingerprint equal, the library reaches exactly what the
-        // host does, release functions included: its narrowing keeps the
-        // host's items.
-        let items: &[ItemRef] = match &narrowed {
-            Some(narrowed) => &narrowed.items(),
-            None => &self.items,
-        };
-        check.file_problems = host_problems(file, descriptor, items);
-        Ok(check)
-    }
-
-    /// Compares the library's fingerprints of the expected items with the
-    /// host's, and when one differs, the library narrowed to those items
-    /// with the expectation; returns that narrowing too, if made.
-    /// `holding` is what searching the library for the expectation's
-    /// entries found.
-    fn judge<'l>(
-        &self,
-        library: &'l Descriptor,
-        holding: Holding,
-    ) -> (HostCheck, Option<Cow<'l, Descriptor>>) {
+    /// What of `library` is compared with the expectation: nothing, when
+    /// `holding` (what searching it for the expectation's entries found)
+    /// says every item has the host's fingerprint, and `library` is given
+    /// back whole; otherwise `library` narrowed to the host's items.
+    fn narrowing<'l>(&self, library: &'l Descriptor, holding: Holding) -> Cow<'l, Descriptor> {
         // The expectation is narrowed to its items, so the library holding
         // its entries unchanged is every item having the host's
         // fingerprint; comparing encodings spares hashing them.
-        let fingerprints_match = holding.unchanged;
-        let (findings, narrowed) = if fingerprints_match {
-            (Vec::new(), None)
-        } else {
-            let narrowed = library.narrow(&self.items);
-            let (mut findings, _) = crate::judge(
-                &self.descriptor,
-                &narrowed,
-                &crate::Config::default(),
-                false,
-            );
-            crate::report::order(&mut findings);
-            (findings, Some(narrowed))
+        match holding.unchanged {
+            true => Cow::Borrowed(library),
+            false => library.narrow(&self.items),
+        }
+    }
+
+    /// The check of `library`, whose search for the expectation's entries
+    /// found `holding`: when an item differs, `library` is the library
+    /// narrowed to the host's items ([`narrowing`](Self::narrowing)), and
+    /// is compared with the expectation; otherwise it is whole, and
+    /// nothing is compared. With the problems of the library's `file`, if
+    /// one was read.
+    fn made(
+        &self,
+        library: &Descriptor,
+        holding: Holding,
+        file: Option<&LibraryFile>,
+    ) -> HostCheck {
+        let findings = match holding.unchanged {
+            true => Vec::new(),
+            false => {
+                let config = crate::Config::default();
+                let (mut findings, _) = crate::judge(&self.descriptor, library, &config, false);
+                crate::report::order(&mut findings);
+                findings
+            }
         };
-        let check = HostCheck {
+        let file_problems = match file {
+            None => Vec::new(),
+            // With every fingerprint equal, the library reaches exactly
+            // what the host does: the host's items.
+            Some(file) if holding.unchanged => host_problems(file, library, &self.items),
+            // The narrowing holds the host's items and the release
+            // functions they reach: the items whose exports matter.
+            Some(file) => expectation_problems(file, library),
+        };
+        HostCheck {
             expected: self.side.clone(),
             library: Side::of(&library.library, holding.fingerprint),
             items: Arc::clone(&self.items),
-            fingerprints_match,
+            fingerprints_match: holding.unchanged,
             findings,
-            file_problems: Vec::new(),
-        };
-        (check, narrowed)
+            file_problems,
+        }
     }
+}
+
+/// What a host check that took a library's descriptor
+/// ([`HostExpectation::check_decoded_into`]) gives back of it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Judged {
+    /// The whole descriptor: every item the host uses is unchanged, and
+    /// nothing was compared.
+    Whole(Descriptor),
+    /// The descriptor narrowed to the host's items and what they reach: an
+    /// item differs, and this is what was compared with the expectation.
+    Narrowed(Descriptor),
 }
 
 /// A host's expectations could not be read.

@@ -57,7 +57,8 @@ pub use exports::{Export, ExportKind, Exports};
 pub use history::{Comparison, History, HistoryError, history, history_with};
 pub use host::{
     EXPECTATION_MACHO_SECTION, EXPECTATION_PE_SECTION, EXPECTATION_SECTION, ExpectationError,
-    HostCheck, HostExpectation, check_host, check_host_file, items_of, read_expectations, refuses,
+    HostCheck, HostExpectation, Judged, check_host, check_host_file, items_of, read_expectations,
+    refuses,
 };
 pub use listing::listing;
 pub use probe::{Probe, probe_library};

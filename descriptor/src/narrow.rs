@@ -7,9 +7,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::fingerprint::{ItemKind, ItemRef, type_refs, wire_refs};
 use crate::index::Index;
-use crate::model::{
-    CodeTable, Constant, Descriptor, Function, Ownership, TypeDef, TypeKind, Variable, WireTypeDef,
-};
+use crate::model::{Descriptor, Function, Ownership, TypeKind};
 
 impl Descriptor {
     /// This descriptor with only the listed items and what they reach: the
@@ -54,6 +52,60 @@ impl Descriptor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn narrow(&self, items: &[ItemRef]) -> Cow<'_, Descriptor> {
+        let Some(keep) = self.keep(items) else {
+            return Cow::Borrowed(self);
+        };
+        fn kept<T: Clone>(table: &[T], keep: &[bool]) -> Vec<T> {
+            let kept = table.iter().zip(keep).filter(|(_, k)| **k);
+            kept.map(|(t, _)| t.clone()).collect()
+        }
+        Cow::Owned(Descriptor {
+            format: self.format,
+            library: self.library.clone(),
+            producer: self.producer.clone(),
+            target: self.target.clone(),
+            types: kept(&self.types, &keep.types),
+            functions: kept(&self.functions, &keep.functions),
+            variables: kept(&self.variables, &keep.variables),
+            constants: kept(&self.constants, &keep.constants),
+            wire_types: kept(&self.wire_types, &keep.wire_types),
+            code_tables: kept(&self.code_tables, &keep.code_tables),
+        })
+    }
+
+    /// [`narrowed`](Self::narrowed), moving the kept entries out of this
+    /// descriptor instead of copying them, for a caller that no longer
+    /// needs the rest.
+    ///
+    /// ```
+    /// use abi_descriptor::{Descriptor, ItemRef};
+    ///
+    /// let full = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// let items = [ItemRef::function("tile_format_name")];
+    /// let copied = full.narrowed(&items);
+    /// assert_eq!(full.into_narrowed(&items), copied);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_narrowed(mut self, items: &[ItemRef]) -> Descriptor {
+        let Some(keep) = self.keep(items) else {
+            return self;
+        };
+        fn retain<T>(table: &mut Vec<T>, keep: &[bool]) {
+            let mut keep = keep.iter();
+            table.retain(|_| keep.next().copied().unwrap_or(false));
+        }
+        retain(&mut self.types, &keep.types);
+        retain(&mut self.functions, &keep.functions);
+        retain(&mut self.variables, &keep.variables);
+        retain(&mut self.constants, &keep.constants);
+        retain(&mut self.wire_types, &keep.wire_types);
+        retain(&mut self.code_tables, &keep.code_tables);
+        self
+    }
+
+    /// Which entries narrowing to `items` keeps, table by table, or `None`
+    /// when it keeps them all.
+    fn keep(&self, items: &[ItemRef]) -> Option<Keep> {
         let ix = Index::new(self);
         let mut functions: HashSet<&str> = HashSet::new();
         let mut variables: HashSet<&str> = HashSet::new();
@@ -106,36 +158,29 @@ impl Descriptor {
                 break;
             }
         }
-        let keep_type = |t: &TypeDef| reach.types.contains(t.id.as_str());
-        let keep_function = |f: &Function| functions.contains(f.symbol.as_str());
-        let keep_variable = |v: &Variable| variables.contains(v.symbol.as_str());
-        let keep_constant = |c: &Constant| constants.contains(c.name.as_str());
-        let keep_wire_type = |t: &WireTypeDef| reach.wire_types.contains(t.id.as_str());
-        let keep_code_table = |t: &CodeTable| reach.code_tables.contains(t.id.as_str());
-        if self.types.iter().all(keep_type)
-            && self.functions.iter().all(keep_function)
-            && self.variables.iter().all(keep_variable)
-            && self.constants.iter().all(keep_constant)
-            && self.wire_types.iter().all(keep_wire_type)
-            && self.code_tables.iter().all(keep_code_table)
-        {
-            return Cow::Borrowed(self);
+        fn mask<T>(table: &[T], keep: impl Fn(&T) -> bool) -> Vec<bool> {
+            table.iter().map(keep).collect()
         }
-        fn kept<T: Clone>(table: &[T], keep: impl Fn(&T) -> bool) -> Vec<T> {
-            table.iter().filter(|t| keep(t)).cloned().collect()
-        }
-        Cow::Owned(Descriptor {
-            format: self.format,
-            library: self.library.clone(),
-            producer: self.producer.clone(),
-            target: self.target.clone(),
-            types: kept(&self.types, keep_type),
-            functions: kept(&self.functions, keep_function),
-            variables: kept(&self.variables, keep_variable),
-            constants: kept(&self.constants, keep_constant),
-            wire_types: kept(&self.wire_types, keep_wire_type),
-            code_tables: kept(&self.code_tables, keep_code_table),
-        })
+        let keep = Keep {
+            types: mask(&self.types, |t| reach.types.contains(t.id.as_str())),
+            functions: mask(&self.functions, |f| functions.contains(f.symbol.as_str())),
+            variables: mask(&self.variables, |v| variables.contains(v.symbol.as_str())),
+            constants: mask(&self.constants, |c| constants.contains(c.name.as_str())),
+            wire_types: mask(&self.wire_types, |t| {
+                reach.wire_types.contains(t.id.as_str())
+            }),
+            code_tables: mask(&self.code_tables, |t| {
+                reach.code_tables.contains(t.id.as_str())
+            }),
+        };
+        let all = |mask: &[bool]| mask.iter().all(|k| *k);
+        let every = all(&keep.types)
+            && all(&keep.functions)
+            && all(&keep.variables)
+            && all(&keep.constants)
+            && all(&keep.wire_types)
+            && all(&keep.code_tables);
+        (!every).then_some(keep)
     }
 
     /// Every item: the functions, variables and constants, in table order.
@@ -161,6 +206,16 @@ impl Descriptor {
             .map(|c| ItemRef::new(ItemKind::Constant, &c.name));
         functions.chain(variables).chain(constants).collect()
     }
+}
+
+/// Which entries of each table a narrowing keeps, by position.
+struct Keep {
+    types: Vec<bool>,
+    functions: Vec<bool>,
+    variables: Vec<bool>,
+    constants: Vec<bool>,
+    wire_types: Vec<bool>,
+    code_tables: Vec<bool>,
 }
 
 /// What the kept items reach so far.

@@ -297,6 +297,9 @@ proptest::proptest! {
         proptest::prop_assert_eq!(borrowed(&d, &items), host == d);
         proptest::prop_assert!(borrowed(&host, &items));
         proptest::prop_assert_eq!(borrowed(&d, &d.items()), d.narrowed(&d.items()) == d);
+        // Moving the kept entries out keeps the same ones as copying them.
+        proptest::prop_assert_eq!(&d.clone().into_narrowed(&items), &host);
+        proptest::prop_assert_eq!(other.clone().into_narrowed(&items), other.narrowed(&items));
         let expected = host.fingerprints().expect("fingerprints");
         let entries = Entries::of(&host).expect("entries");
         let edited = edited(&d, &other, &mut rng);

@@ -14,8 +14,9 @@ pub(crate) enum Described {
     /// Decoded when the library was checked (on the fast path, the
     /// descriptor the expectation was read from, which the library embeds).
     Whole(Arc<Descriptor>),
-    /// Not decoded: the check found the host's entries unchanged in the
-    /// blob's body without decoding it.
+    /// Known only as far as the host's items go: the check found the
+    /// host's entries unchanged in the blob's body without decoding it, or
+    /// decoded it and kept only the host's items, to compare them.
     Lazily(Box<Lazily>),
 }
 
@@ -26,8 +27,9 @@ pub(crate) struct Lazily {
     pub(crate) blob: Vec<u8>,
     /// Where the file holds it.
     pub(crate) location: Location,
-    /// The host's expectation narrowed to its items, whose every entry the
-    /// library holds unchanged: what the library says of those items.
+    /// What the library says of the host's items: the library narrowed to
+    /// them, or the host's expectation when the library holds its every
+    /// entry unchanged.
     pub(crate) view: Arc<Descriptor>,
     whole: OnceLock<Descriptor>,
 }

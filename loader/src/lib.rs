@@ -69,6 +69,13 @@
 //! does not expect. A library with a body damaged behind an intact header
 //! is still refused (the body's hash is checked first).
 //!
+//! **Items compared.** When an item the host uses differs, the library's
+//! descriptor is decoded and validated, and narrowed to the host's items by
+//! moving them out of it ([`abi_check::HostExpectation::check_decoded_into`]);
+//! only that narrowing is compared and kept. [`Library::function`] finds
+//! the host's functions in it, and [`Library::descriptor`] decodes the
+//! whole blob again the first time it is asked for.
+//!
 //! A library refused in steps 1 and 2 is never loaded: no constructor, no
 //! initialiser of it runs. A refusal lists every incompatibility (rule id,
 //! where, expected and found) and says what to do:

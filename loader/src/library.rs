@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use abi_check::{HostCheck, ReadError, RuleId, check_host, probe_library, read_library, refuses};
+use abi_check::{
+    HostCheck, Judged, ReadError, RuleId, check_host, probe_library, read_library, refuses,
+};
 use abi_describe::Describe;
 use abi_descriptor::{BLOB_HEADER_LEN, Descriptor};
 
@@ -104,15 +106,24 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
                 None => file.decoded(),
             }
             .map_err(read)?;
-            let check = expected
-                .host()
-                .check_decoded(&file, &decoded)
-                .map_err(|source| LoadError::Encode {
-                    path: path.clone(),
-                    source,
-                })?;
-            let described = Described::Whole(Arc::new(decoded.into_descriptor()));
-            (check, file.blob, described)
+            let (check, judged) =
+                expected
+                    .host()
+                    .check_decoded_into(&file, decoded)
+                    .map_err(|source| LoadError::Encode {
+                        path: path.clone(),
+                        source,
+                    })?;
+            match judged {
+                Judged::Whole(whole) => (check, file.blob, Described::Whole(Arc::new(whole))),
+                // What the library says of the host's items, as compared;
+                // the rest is decoded again when asked for.
+                Judged::Narrowed(narrowed) => {
+                    let view = Arc::new(narrowed);
+                    let described = Described::lazily(file.blob, file.location, view);
+                    (check, Vec::new(), described)
+                }
+            }
         }
     };
     if !check.accepted() {
@@ -186,9 +197,9 @@ impl Checked {
     }
 
     /// The library's descriptor, read from the file. When the check found
-    /// the host's items unchanged without decoding it (see [`check`]), it
-    /// is decoded and validated now, once; the error says why it cannot
-    /// be.
+    /// the host's items unchanged without decoding it, or kept only those
+    /// items (see [`check`]), it is decoded and validated now, once; the
+    /// error says why it cannot be.
     pub fn descriptor(&self) -> Result<&Descriptor, ReadError> {
         self.described.whole(&self.path)
     }
@@ -366,9 +377,9 @@ impl Library {
     }
 
     /// The library's descriptor. When the check found the host's items
-    /// unchanged without decoding it (see [`check`]), it is decoded and
-    /// validated the first time it is asked for; the error says why it
-    /// cannot be.
+    /// unchanged without decoding it, or kept only those items (see
+    /// [`check`]), it is decoded and validated the first time it is asked
+    /// for; the error says why it cannot be.
     pub fn descriptor(&self) -> Result<&Descriptor, ReadError> {
         self.described.whole(&self.path)
     }
@@ -423,12 +434,13 @@ impl Library {
         symbol: &str,
     ) -> Result<Symbol<'_, F>, SymbolError> {
         let rust_type = std::any::type_name::<F>();
-        // A function the host expects is known without decoding the
-        // library: the library holds it and all it reaches unchanged, and
-        // nothing the expectation leaves unresolved. Narrowed to it, the
-        // library is the expectation narrowed to it, but for the envelope,
-        // which `F`'s description takes from the same descriptor: the
-        // findings are the same.
+        // A function the host expects is known without decoding the whole
+        // library: the check kept the library narrowed to the host's
+        // items, which holds it and all it reaches; or the library holds
+        // them unchanged, and nothing the expectation leaves unresolved,
+        // and narrowed to it the library is the expectation narrowed to
+        // it, but for the envelope, which `F`'s description takes from the
+        // same descriptor. Either way the findings are the same.
         let library = self
             .describing(|d| d.functions.iter().any(|f| f.symbol == symbol))
             .map_err(|source| SymbolError::Descriptor {
