@@ -22,7 +22,9 @@ use abi_loader::{Expectation, Library, LoadError, SymbolError};
 
 use crate::fixtures_native::{c_compiler, host_target};
 use crate::rust_producer::built;
-use crate::support::{example, include_dir, library_source, require_tool, run, scratch};
+use crate::support::{
+    example, include_dir, library_source, require_tool, run, scratch, workspace_build,
+};
 
 // ---------------------------------------------------------------------------
 // Building libraries.
@@ -964,23 +966,8 @@ fn check_host_args(args: &[&Path]) -> (Option<i32>, String, String) {
 /// directory.
 fn loader_cdylib() -> PathBuf {
     static LIB: OnceLock<PathBuf> = OnceLock::new();
-    LIB.get_or_init(|| {
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap();
-        let target_dir = profile_dir.parent().unwrap();
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-q", "-p", "abi-loader", "--lib"])
-            .arg("--target-dir")
-            .arg(target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        run(&mut cmd);
-        profile_dir.join("libabi_loader.so")
-    })
-    .clone()
+    LIB.get_or_init(|| workspace_build("abi-loader", &["--lib"]).join("libabi_loader.so"))
+        .clone()
 }
 
 fn loader_include() -> PathBuf {

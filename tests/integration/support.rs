@@ -162,13 +162,22 @@ pub fn abi_check_bin() -> PathBuf {
 /// Builds the binary `bin` of the workspace's package `package` into the
 /// same target directory and profile as the tests, and returns its path.
 pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
+    let profile_dir = workspace_build(package, &["--bin", bin]);
+    profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Builds `targets` (`--bin NAME`, `--lib`) of the workspace's package
+/// `package` into the same target directory and profile as the tests, and
+/// returns that profile's directory, where the built files are.
+pub fn workspace_build(package: &str, targets: &[&str]) -> PathBuf {
     // The test executable is `<target>/<profile>/deps/integration-*`.
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap();
     let target_dir = profile_dir.parent().unwrap();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "-q", "-p", package, "--bin", bin])
+    cmd.args(["build", "-q", "-p", package])
+        .args(targets)
         .arg("--target-dir")
         .arg(target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -176,7 +185,7 @@ pub fn workspace_bin(package: &str, bin: &str) -> PathBuf {
         cmd.arg("--release");
     }
     run(&mut cmd);
-    profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
+    profile_dir.to_path_buf()
 }
 
 /// The directory of `abi_descriptor.h`.
