@@ -438,12 +438,20 @@ def bench_loader(args, sizes):
         # library's last function: the blobs differ, the fingerprints of
         # every function the host uses match.
         matched = expectation("expect-matched.json", lambda d: d["functions"].pop())
-        p = sh([exe, lib, os.path.join(base, "desc.json"), matched, full,
+
+        def one_thread(d):
+            d["functions"][len(d["functions"]) // 2]["threading"] = "context_thread"
+
+        # A host whose one function differs compatibly: only that one is
+        # decoded and compared.
+        one = expectation("expect-one.json", one_thread)
+        p = sh([exe, lib, os.path.join(base, "desc.json"), matched, one, full,
                 str(args.loader_iterations)])
         r = json.loads(p.stdout)
         out["sizes"][str(n)] = r
         log(f"loader N = {n}: plain {r['plain']['median_us']:.0f} us, "
             f"fast path {r['fast']['median_us']:.0f} us, matched {r['matched']['median_us']:.0f} us, "
+            f"one item compared {r['one']['median_us']:.0f} us, "
             f"full check {r['full']['median_us']:.0f} us")
     return out
 

@@ -20,15 +20,16 @@ use std::sync::Arc;
 
 use abi_descriptor::{
     BLOB_HEADER_LEN, BlobHeader, DecodeError, Decoded, Descriptor, EncodeError, Entries, Holding,
-    ItemRef, Limits, Skimmed, ValidationErrors,
+    ItemKind, ItemRef, Limits, Skimmed, ValidationErrors,
 };
+use foldhash::HashSet;
 use object::read::ReadCache;
 use object::{FileKind, Object, ObjectSection};
 
 use crate::read::{LibraryFile, ReadError, read_descriptor};
 use crate::report::{Finding, Side};
 use crate::rules::{Bump, Level, RuleId};
-use crate::verify::{expectation_problems, host_problems};
+use crate::verify::{described_problems, expectation_problems, host_problems};
 
 /// The ELF section a host's expectations are placed in.
 pub const EXPECTATION_SECTION: &str = ".abi_expectation";
@@ -340,17 +341,145 @@ impl HostExpectation {
     /// when the body does not hold them: only a check of the decoded
     /// library says what changed.
     pub fn check_skimmed(&self, file: &LibraryFile, skimmed: &Skimmed<'_>) -> Option<HostCheck> {
-        if !skimmed.holds(&self.entries) {
-            return None;
-        }
-        Some(HostCheck {
+        skimmed
+            .holds(&self.entries)
+            .then(|| self.held(file, skimmed))
+    }
+
+    /// The check of a library whose `skimmed` body holds every entry of
+    /// the expectation.
+    fn held(&self, file: &LibraryFile, skimmed: &Skimmed<'_>) -> HostCheck {
+        HostCheck {
             expected: self.side.clone(),
             library: Side::of(skimmed.library(), skimmed.body_hash()),
             items: Arc::clone(&self.items),
             fingerprints_match: true,
             findings: Vec::new(),
             file_problems: expectation_problems(file, &self.descriptor),
-        })
+        }
+    }
+
+    /// The findings between the expectation narrowed to some items,
+    /// `expected`, and the library narrowed to the same, refusing or not,
+    /// in report order.
+    fn findings(&self, expected: &Descriptor, library: &Descriptor) -> Vec<Finding> {
+        let config = crate::Config::default();
+        let (mut findings, _) = crate::judge(expected, library, &config, false);
+        crate::report::order(&mut findings);
+        findings
+    }
+
+    /// [`check_skimmed`](Self::check_skimmed) when the body holds every
+    /// entry of the expectation, and otherwise a check that decodes and
+    /// compares only the items that differ: those whose fingerprint the
+    /// library may not give them ([`Skimmed::differing`]). The library is
+    /// decoded narrowed to them, without the rest of its body
+    /// ([`LibraryFile::decode_narrowed`]), and validated; the expectation
+    /// is narrowed to them too, and the two are compared. The other items
+    /// have the host's fingerprints: the library holds them, and what they
+    /// reach, as the host expects, and comparing them would find nothing.
+    ///
+    /// Returns the check, with the library's descriptor narrowed to the
+    /// items compared (`None` when none is). Its findings and file
+    /// problems are those [`check_decoded`](Self::check_decoded) finds in
+    /// the library decoded in full, when that decodes and validates; an
+    /// entry no differing item reaches is not decoded, and may not decode.
+    ///
+    /// ```
+    /// use abi_check::{HostExpectation, read_library};
+    /// # fn check(path: &std::path::Path, host: &HostExpectation) -> Result<(), Box<dyn std::error::Error>> {
+    /// let file = read_library(path)?;
+    /// if let Some(skimmed) = file.skimmed()? {
+    ///     let (check, compared) = host.check_skimmed_into(&file, &skimmed)?;
+    ///     // Nothing was compared exactly when every fingerprint matches.
+    ///     assert_eq!(compared.is_none(), check.fingerprints_match);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn check_skimmed_into(
+        &self,
+        file: &LibraryFile,
+        skimmed: &Skimmed<'_>,
+    ) -> Result<(HostCheck, Option<Descriptor>), ReadError> {
+        let differing = skimmed.differing(&self.entries);
+        if differing.is_empty() {
+            return Ok((self.held(file, skimmed), None));
+        }
+        let (compared, expected, library) = self.compared(file, skimmed, differing)?;
+        let findings = self.findings(&expected, &library);
+        // The library describes the other items as the host does.
+        let compared = |kind| {
+            let names = compared.iter().filter(move |i| i.kind == kind);
+            names.map(|i| i.name.as_str()).collect::<HashSet<&str>>()
+        };
+        let (functions, variables) = (compared(ItemKind::Function), compared(ItemKind::Variable));
+        let mut described_functions: Vec<&str> = (self.descriptor.functions.iter())
+            .map(|f| f.symbol.as_str())
+            .filter(|s| !functions.contains(s))
+            .chain(library.functions.iter().map(|f| f.symbol.as_str()))
+            .collect();
+        let mut described_variables: Vec<&str> = (self.descriptor.variables.iter())
+            .map(|v| v.symbol.as_str())
+            .filter(|s| !variables.contains(s))
+            .chain(library.variables.iter().map(|v| v.symbol.as_str()))
+            .collect();
+        // In the library's table order, as a narrowing of it lists them.
+        for symbols in [&mut described_functions, &mut described_variables] {
+            symbols.sort_unstable();
+            symbols.dedup();
+        }
+        let file_problems = described_problems(
+            file,
+            &library.target,
+            described_functions,
+            described_variables,
+        );
+        let check = HostCheck {
+            expected: self.side.clone(),
+            library: Side::of(skimmed.library(), skimmed.body_hash()),
+            items: Arc::clone(&self.items),
+            fingerprints_match: false,
+            findings,
+            file_problems,
+        };
+        Ok((check, Some(library)))
+    }
+
+    /// The items compared in a library whose `skimmed` body does not give
+    /// the items `differing` the host's fingerprints, with the expectation
+    /// and the library narrowed to them. Those are the items that differ,
+    /// and the host's items that either narrowing brings in with them (the
+    /// functions that release what they return), until neither brings in
+    /// more: both narrowings then hold the same host items, as they would
+    /// narrowed to all of them.
+    fn compared<'e>(
+        &'e self,
+        file: &LibraryFile,
+        skimmed: &Skimmed<'_>,
+        mut items: Vec<ItemRef>,
+    ) -> Result<(Vec<ItemRef>, Cow<'e, Descriptor>, Descriptor), ReadError> {
+        let hosts: HashSet<&ItemRef> = self.items.iter().collect();
+        loop {
+            let library = file.decode_narrowed(skimmed, &items)?;
+            // Every item: the expectation (narrowed to its items) is its
+            // own narrowing, and no other item can come in.
+            if items.len() == self.items.len() {
+                return Ok((items, Cow::Borrowed(&*self.descriptor), library));
+            }
+            let expected = self.descriptor.narrowed(&items);
+            let have: HashSet<&ItemRef> = items.iter().collect();
+            let mut more: Vec<ItemRef> = (expected.items().into_iter())
+                .chain(library.items())
+                .filter(|item| hosts.contains(item) && !have.contains(item))
+                .collect();
+            if more.is_empty() {
+                return Ok((items, Cow::Owned(expected), library));
+            }
+            more.sort_unstable();
+            more.dedup();
+            items.extend(more);
+        }
     }
 
     /// What of `library` is compared with the expectation: nothing, when
@@ -381,12 +510,7 @@ impl HostExpectation {
     ) -> HostCheck {
         let findings = match holding.unchanged {
             true => Vec::new(),
-            false => {
-                let config = crate::Config::default();
-                let (mut findings, _) = crate::judge(&self.descriptor, library, &config, false);
-                crate::report::order(&mut findings);
-                findings
-            }
+            false => self.findings(&self.descriptor, library),
         };
         let file_problems = match file {
             None => Vec::new(),

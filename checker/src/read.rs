@@ -17,8 +17,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use abi_descriptor::{
-    BLOB_HEADER_LEN, BLOB_MAGIC, BlobHeader, DecodeError, Decoded, Descriptor, EncodeError, Limits,
-    Skimmed, ValidationErrors,
+    BLOB_HEADER_LEN, BLOB_MAGIC, BlobHeader, DecodeError, Decoded, Descriptor, EncodeError,
+    ItemRef, Limits, Skimmed, ValidationErrors,
 };
 use object::read::ReadCache;
 use object::{
@@ -270,6 +270,25 @@ impl LibraryFile {
     /// [`skimmed`](Self::skimmed), whose hash was checked then.
     pub fn decode_skimmed<'b>(&self, skimmed: &Skimmed<'b>) -> Result<Decoded<'b>, ReadError> {
         embedded_validated(&self.path, &self.location, skimmed.decode())
+    }
+
+    /// The descriptor of a blob already [`skimmed`](Self::skimmed),
+    /// narrowed to `items`, decoding only what they reach
+    /// ([`Skimmed::decode_narrowed`]), then validated: the rest of the blob
+    /// is neither decoded nor validated. The errors are those of
+    /// [`decoded`](Self::decoded), for the whole blob when an entry the
+    /// items reach does not decode, and for the narrowing when it does not
+    /// validate.
+    pub fn decode_narrowed(
+        &self,
+        skimmed: &Skimmed<'_>,
+        items: &[ItemRef],
+    ) -> Result<Descriptor, ReadError> {
+        let narrowed = skimmed
+            .decode_narrowed(items)
+            .map_err(|source| embedded(&self.path, &self.location, source))?;
+        invalid(&self.path, narrowed.validate())?;
+        Ok(narrowed)
     }
 
     /// The embedded blob's header, length and hash checked, and its body

@@ -1,6 +1,6 @@
 //! Checking a built library against the descriptor it carries.
 
-use abi_descriptor::{Descriptor, ItemKind, ItemRef};
+use abi_descriptor::{Descriptor, ItemKind, ItemRef, Target};
 use foldhash::HashSet;
 
 use crate::exports::ExportKind;
@@ -87,40 +87,7 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Veri
     let (functions, variables) = (kept(ItemKind::Function), kept(ItemKind::Variable));
     let checks =
         |set: &Option<HashSet<&str>>, name: &str| set.as_ref().is_none_or(|s| s.contains(name));
-    match lib.export(DESCRIPTOR_FUNCTION) {
-        None => v.problems.push(format!(
-            "`{DESCRIPTOR_FUNCTION}` is not exported: hosts cannot read the descriptor at run time"
-        )),
-        Some(e) if e.kind == ExportKind::Data => v.problems.push(format!(
-            "`{DESCRIPTOR_FUNCTION}` is exported as data, not as a function"
-        )),
-        Some(_) => {}
-    }
-
-    let target = &descriptor.target;
-    if let Some(arch) = triple_architecture(&target.triple)
-        && !arch.eq_ignore_ascii_case(&lib.architecture)
-    {
-        v.problems.push(format!(
-            "the descriptor is for `{}` but the file is built for {}",
-            target.triple, lib.architecture
-        ));
-    }
-    if target.pointer_width != lib.pointer_width {
-        v.problems.push(format!(
-            "the descriptor says pointers are {} bits but the file is {}-bit",
-            target.pointer_width, lib.pointer_width
-        ));
-    }
-    let little = target.endian == abi_descriptor::Endian::Little;
-    if little != lib.little_endian {
-        let name = |l: bool| if l { "little" } else { "big" };
-        v.problems.push(format!(
-            "the descriptor says {}-endian but the file is {}-endian",
-            name(little),
-            name(lib.little_endian)
-        ));
-    }
+    envelope_problems(lib, &descriptor.target, &mut v.problems);
 
     let soname = if release {
         (descriptor.library.soname.as_ref(), lib.soname.as_ref())
@@ -142,40 +109,18 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Veri
         _ => {}
     }
 
-    for f in descriptor
-        .functions
-        .iter()
+    let described_functions = (descriptor.functions.iter())
         .filter(|f| checks(&functions, &f.symbol))
-    {
-        match lib.export(&f.symbol) {
-            None => v.problems.push(format!(
-                "function `{}` is described but not exported",
-                f.symbol
-            )),
-            Some(e) if e.kind == ExportKind::Data => v.problems.push(format!(
-                "function `{}` is exported as data, not as a function",
-                f.symbol
-            )),
-            Some(_) => {}
-        }
-    }
-    for var in descriptor
-        .variables
-        .iter()
-        .filter(|v| checks(&variables, &v.symbol))
-    {
-        match lib.export(&var.symbol) {
-            None => v.problems.push(format!(
-                "variable `{}` is described but not exported",
-                var.symbol
-            )),
-            Some(e) if e.kind == ExportKind::Function => v.problems.push(format!(
-                "variable `{}` is exported as a function, not as data",
-                var.symbol
-            )),
-            Some(_) => {}
-        }
-    }
+        .map(|f| f.symbol.as_str());
+    let described_variables = (descriptor.variables.iter())
+        .filter(|var| checks(&variables, &var.symbol))
+        .map(|var| var.symbol.as_str());
+    export_problems(
+        lib,
+        described_functions,
+        described_variables,
+        &mut v.problems,
+    );
 
     if !release {
         return v;
@@ -203,6 +148,86 @@ fn checked(lib: &LibraryFile, descriptor: &Descriptor, scope: Scope<'_>) -> Veri
             .map(|name| format!("function `{name}` is exported but not described")),
     );
     v
+}
+
+/// [`host_problems`] for a host's items that the library describes as the
+/// functions `functions` and the variables `variables` (symbols), for
+/// `target`: the problems of the file's envelope, then of those exports.
+pub(crate) fn described_problems<'d>(
+    lib: &LibraryFile,
+    target: &Target,
+    functions: impl IntoIterator<Item = &'d str>,
+    variables: impl IntoIterator<Item = &'d str>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    envelope_problems(lib, target, &mut problems);
+    export_problems(lib, functions, variables, &mut problems);
+    problems
+}
+
+/// Whether `lib` exports `_abi_descriptor` as a function and is built for
+/// `target`.
+fn envelope_problems(lib: &LibraryFile, target: &Target, problems: &mut Vec<String>) {
+    match lib.export(DESCRIPTOR_FUNCTION) {
+        None => problems.push(format!(
+            "`{DESCRIPTOR_FUNCTION}` is not exported: hosts cannot read the descriptor at run time"
+        )),
+        Some(e) if e.kind == ExportKind::Data => problems.push(format!(
+            "`{DESCRIPTOR_FUNCTION}` is exported as data, not as a function"
+        )),
+        Some(_) => {}
+    }
+    if let Some(arch) = triple_architecture(&target.triple)
+        && !arch.eq_ignore_ascii_case(&lib.architecture)
+    {
+        problems.push(format!(
+            "the descriptor is for `{}` but the file is built for {}",
+            target.triple, lib.architecture
+        ));
+    }
+    if target.pointer_width != lib.pointer_width {
+        problems.push(format!(
+            "the descriptor says pointers are {} bits but the file is {}-bit",
+            target.pointer_width, lib.pointer_width
+        ));
+    }
+    let little = target.endian == abi_descriptor::Endian::Little;
+    if little != lib.little_endian {
+        let name = |l: bool| if l { "little" } else { "big" };
+        problems.push(format!(
+            "the descriptor says {}-endian but the file is {}-endian",
+            name(little),
+            name(lib.little_endian)
+        ));
+    }
+}
+
+/// Whether `lib` exports each of `functions` as a function and each of
+/// `variables` as data.
+fn export_problems<'d>(
+    lib: &LibraryFile,
+    functions: impl IntoIterator<Item = &'d str>,
+    variables: impl IntoIterator<Item = &'d str>,
+    problems: &mut Vec<String>,
+) {
+    for symbol in functions {
+        match lib.export(symbol) {
+            None => problems.push(format!("function `{symbol}` is described but not exported")),
+            Some(e) if e.kind == ExportKind::Data => problems.push(format!(
+                "function `{symbol}` is exported as data, not as a function"
+            )),
+            Some(_) => {}
+        }
+    }
+    for symbol in variables {
+        match lib.export(symbol) {
+            None => problems.push(format!("variable `{symbol}` is described but not exported")),
+            Some(e) if e.kind == ExportKind::Function => problems.push(format!(
+                "variable `{symbol}` is exported as a function, not as data"
+            )),
+            Some(_) => {}
+        }
+    }
 }
 
 /// Symbols that toolchains export from every library they build: the

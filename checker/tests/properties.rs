@@ -7,7 +7,7 @@ use abi_check::compare;
 use abi_descriptor::{Descriptor, type_refs, wire_refs};
 use proptest::prelude::*;
 
-use crate::strategies::{descriptor, mutation};
+use crate::strategies::{Shuffler, descriptor, descriptor_and_seed, mutation};
 
 /// A finding on one line, for failure messages: `rule: path: detail`.
 pub(crate) fn line(f: &abi_check::Finding) -> String {
@@ -67,6 +67,37 @@ fn comparable(a: &Descriptor, b: &Descriptor) -> (Descriptor, Descriptor) {
     let (a, mut b) = (reached_only(a), reached_only(b));
     b.library = a.library.clone();
     (a, b)
+}
+
+/// A 64-bit little-endian x86 ELF library whose descriptor is `d`, exporting
+/// its functions and variables but the first function.
+fn library_file(d: &Descriptor) -> abi_check::LibraryFile {
+    use abi_check::{Export, ExportKind};
+    let functions = d.functions.iter().skip(1);
+    let exports = functions
+        .map(|f| (f.symbol.as_str(), ExportKind::Function))
+        .chain(
+            d.variables
+                .iter()
+                .map(|v| (v.symbol.as_str(), ExportKind::Data)),
+        )
+        .chain([("_abi_descriptor", ExportKind::Function)])
+        .map(|(name, kind)| Export { name, kind })
+        .collect();
+    abi_check::LibraryFile {
+        path: "libproperty.so".into(),
+        format: abi_check::BinaryFormat::Elf,
+        architecture: "X86_64".into(),
+        pointer_width: 64,
+        little_endian: true,
+        soname: None,
+        exports,
+        blob: d.to_blob().unwrap(),
+        location: abi_check::Location::Section {
+            name: ".abi_descriptor",
+            address: 0,
+        },
+    }
 }
 
 /// Whether `compare(a, b)` finds nothing, and whether the item fingerprints
@@ -183,6 +214,61 @@ proptest! {
                 compare(old, new).unwrap();
                 let (empty, same) = verdicts(old, new);
                 prop_assert_eq!(empty, same, "{}", explain(old, new));
+            }
+        }
+    }
+
+    /// A host check that decodes and compares only the items whose
+    /// fingerprints differ makes the check that decoding the whole library
+    /// and comparing every item of the host makes: the same findings, file
+    /// problems and fingerprints, on the host's own library, on unrelated
+    /// ones and on mutations of its own.
+    #[test]
+    fn checking_the_differing_items_is_checking_them_all(
+        (d, seed) in descriptor_and_seed(),
+        other in descriptor(),
+        mutations in prop::collection::vec(
+            prop::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+            8,
+        ),
+    ) {
+        let mut items = d.items();
+        Shuffler::new(seed).shuffle(&mut items);
+        items.truncate(items.len().div_ceil(2));
+        let host = abi_check::HostExpectation::new(&d.narrowed(&items)).unwrap();
+        let mutated = mutations.iter().filter_map(|edits| mutation(&d, edits));
+        // Each function removed in turn (what its types reach may stay).
+        let removed = (0..d.functions.len()).map(|i| {
+            let mut removed = d.clone();
+            removed.functions.remove(i);
+            removed
+        });
+        for library in [d.clone(), other].into_iter().chain(mutated).chain(removed) {
+            let file = library_file(&library);
+            // A library that does not validate whole may still give the
+            // narrowing to the items compared: not judged here.
+            let Ok(decoded) = file.decoded() else { continue };
+            let whole = host.check_decoded(&file, &decoded).unwrap();
+            let skimmed = file.skimmed().unwrap().expect("a blob the crate wrote");
+            let (check, compared) = host.check_skimmed_into(&file, &skimmed).unwrap();
+            prop_assert_eq!(&check, &whole);
+            // What was compared: the library narrowed to the host's items
+            // whose fingerprints differ (and the release functions they
+            // bring in).
+            let (theirs, ours) = (library.fingerprints().unwrap(), host.descriptor().fingerprints().unwrap());
+            let differing: Vec<_> = host
+                .items()
+                .iter()
+                .filter(|item| theirs.items.get(*item) != ours.items.get(*item))
+                .collect();
+            prop_assert_eq!(compared.is_some(), !differing.is_empty());
+            if let Some(compared) = compared {
+                let kept = compared.items();
+                prop_assert_eq!(&compared, &library.canonical().narrowed(&kept));
+                let present = library.items();
+                for item in differing.into_iter().filter(|i| present.contains(i)) {
+                    prop_assert!(kept.contains(item), "{:?} not compared", item);
+                }
             }
         }
     }

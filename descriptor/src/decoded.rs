@@ -3,11 +3,14 @@
 use std::fmt;
 use std::ops::Range;
 
+use foldhash::{HashMap, HashMapExt};
+
+use crate::codec::Limits;
 use crate::entries::{Entries, Holding};
 use crate::error::{DecodeError, EncodeError};
-use crate::fingerprint::Fingerprint;
-use crate::model::direct::Skim;
-use crate::model::{Descriptor, Library};
+use crate::fingerprint::{Fingerprint, ItemKind, ItemRef, type_refs, wire_refs};
+use crate::model::direct::{Entry, Skim, serde_item};
+use crate::model::{Descriptor, FORMAT_VERSION, Library, Ownership, TypeKind};
 
 /// A descriptor decoded from a blob ([`Descriptor::decode_blob`]), with the
 /// blob's body when the body is the descriptor's canonical encoding, as in
@@ -179,4 +182,186 @@ impl<'b> Skimmed<'b> {
     pub fn decode(&self) -> Result<Decoded<'b>, DecodeError> {
         crate::codec::decode_body(self.body, self.body_hash)
     }
+
+    /// The items of `expected` that may not have the host's fingerprint
+    /// here: every item, when the target's encoding differs; otherwise
+    /// each item that reaches an entry of `expected` the body does not hold
+    /// once with the same encoding, or a name `expected` leaves unresolved
+    /// and the body holds an entry of. Functions, variables, then
+    /// constants, each in canonical order; empty exactly when
+    /// [`holds`](Self::holds) is true.
+    ///
+    /// An item not listed has, in a canonical body, the fingerprint it has
+    /// in `expected`: nothing it covers differs.
+    ///
+    /// ```
+    /// use abi_descriptor::{Descriptor, Entries, ItemRef};
+    ///
+    /// let v1 = Descriptor::from_json(include_str!("../../examples/libtile/v1.json"))?;
+    /// let v2 = Descriptor::from_json(include_str!("../../examples/libtile/v2.json"))?;
+    /// let host = Entries::of(&v1.narrowed(&v1.items()))?;
+    /// let blob = v2.to_blob()?;
+    /// let skimmed = Descriptor::skim_blob(&blob)?.expect("a blob the crate wrote");
+    /// let differing = skimmed.differing(&host);
+    /// // `TileFormat` gained a variant: `tile_format_name` takes it.
+    /// assert!(differing.contains(&ItemRef::function("tile_format_name")));
+    /// // Exactly the items whose fingerprints differ.
+    /// let (old, new) = (v1.fingerprints()?.items, v2.fingerprints()?.items);
+    /// for item in v1.items() {
+    ///     assert_eq!(differing.contains(&item), old.get(&item) != new.get(&item));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn differing(&self, expected: &Entries) -> Vec<ItemRef> {
+        crate::entries::differing_skimmed(&self.skim, expected)
+    }
+
+    /// The descriptor narrowed to `items` ([`Descriptor::into_narrowed`]),
+    /// decoding only the envelope and the entries the items reach, each
+    /// from where it lies in the body: what the body decoded in full would
+    /// narrow to, when it decodes.
+    ///
+    /// The rest of the body is not decoded: a body whose other entries do
+    /// not decode still gives the narrowing. When an entry the items reach
+    /// does not decode, the body is decoded in full, for the error.
+    ///
+    /// ```
+    /// use abi_descriptor::{Descriptor, ItemRef};
+    ///
+    /// let v2 = Descriptor::from_json(include_str!("../../examples/libtile/v2.json"))?;
+    /// let blob = v2.to_blob()?;
+    /// let skimmed = Descriptor::skim_blob(&blob)?.expect("a blob the crate wrote");
+    /// let items = [ItemRef::function("tile_format_name")];
+    /// let narrowed = skimmed.decode_narrowed(&items)?;
+    /// assert_eq!(narrowed, v2.canonical().narrowed(&items));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_narrowed(&self, items: &[ItemRef]) -> Result<Descriptor, DecodeError> {
+        match self.decode_reached(items) {
+            // Without a repeated key, what the items reach is the narrowing.
+            Some((reached, false)) => Ok(reached),
+            Some((reached, true)) => Ok(reached.into_narrowed(items)),
+            None => Ok(self.decode()?.into_descriptor().into_narrowed(items)),
+        }
+    }
+
+    /// The envelope and the entries `items` reach, following every
+    /// reference narrowing follows (each entry of a repeated key), in table
+    /// order, and whether a key the search looked up repeats (then
+    /// narrowing, which follows the first entry of a key, may keep less);
+    /// `None` when one of them does not decode.
+    fn decode_reached(&self, items: &[ItemRef]) -> Option<(Descriptor, bool)> {
+        let depth = Limits::DEFAULT.max_depth;
+        let tables = &self.skim.tables;
+        let mut seen = tables.each_ref().map(|table| vec![false; table.len()]);
+        // Per table, once it is searched: where the entries of each key
+        // lie (next to each other: the skim found them in key order).
+        let mut by_key: [Option<HashMap<&[u8], Range<usize>>>; 6] = Default::default();
+        let mut repeated = false;
+        let mut work: Vec<(usize, usize)> = Vec::new();
+        // Every entry of `table` with the key `name`, once.
+        let mut want = |table: usize, name: &str, work: &mut Vec<(usize, usize)>| {
+            let keys = by_key[table].get_or_insert_with(|| {
+                let mut keys: HashMap<&[u8], Range<usize>> =
+                    HashMap::with_capacity(tables[table].len());
+                for (i, (key, _)) in tables[table].iter().enumerate() {
+                    keys.entry(key).or_insert(i..i).end = i + 1;
+                }
+                keys
+            });
+            let Some(found) = keys.get(name.as_bytes()) else {
+                return;
+            };
+            repeated |= found.len() > 1;
+            for i in found.clone() {
+                if !std::mem::replace(&mut seen[table][i], true) {
+                    work.push((table, i));
+                }
+            }
+        };
+        for item in items {
+            let table = match item.kind {
+                ItemKind::Function => 1,
+                ItemKind::Variable => 2,
+                ItemKind::Constant => 3,
+            };
+            want(table, &item.name, &mut work);
+        }
+        let mut d = Descriptor {
+            format: FORMAT_VERSION,
+            library: self.skim.library.clone(),
+            producer: serde_item(self.skim.producer, depth - 1)?,
+            target: serde_item(self.skim.target, depth - 1)?,
+            types: Vec::new(),
+            functions: Vec::new(),
+            variables: Vec::new(),
+            constants: Vec::new(),
+            wire_types: Vec::new(),
+            code_tables: Vec::new(),
+        };
+        // Each table's entries with their positions, sorted at the end.
+        let mut at: [Vec<usize>; 6] = Default::default();
+        while let Some((table, i)) = work.pop() {
+            at[table].push(i);
+            match crate::model::direct::entry(table, tables[table][i].1, depth)? {
+                Entry::Type(t) => {
+                    type_refs(&t.kind).for_each(|r| want(0, r.as_str(), &mut work));
+                    let ownership = match &t.kind {
+                        TypeKind::Pointer(p) => Some(&p.ownership),
+                        TypeKind::Buffer(b) => Some(&b.ownership),
+                        _ => None,
+                    };
+                    if let Some(Ownership::CallerOwned { free }) = ownership {
+                        want(1, free, &mut work);
+                    }
+                    d.types.push(t);
+                }
+                Entry::Function(f) => {
+                    for r in f.params.iter().map(|p| &p.ty).chain([&f.ret]) {
+                        want(0, r.as_str(), &mut work);
+                    }
+                    if let Some(w) = &f.wire {
+                        let payloads = (w.request.iter().chain(&w.reply).chain(&w.error))
+                            .chain(w.events.iter().map(|e| &e.payload));
+                        payloads.for_each(|r| want(4, r.as_str(), &mut work));
+                        if let Some(codes) = &w.codes {
+                            want(5, codes, &mut work);
+                        }
+                    }
+                    d.functions.push(f);
+                }
+                Entry::Variable(v) => {
+                    want(0, v.ty.as_str(), &mut work);
+                    d.variables.push(v);
+                }
+                Entry::Constant(c) => {
+                    want(0, c.ty.as_str(), &mut work);
+                    d.constants.push(c);
+                }
+                Entry::Wire(t) => {
+                    wire_refs(&t.kind).for_each(|r| want(4, r.as_str(), &mut work));
+                    d.wire_types.push(t);
+                }
+                Entry::Codes(t) => d.code_tables.push(t),
+            }
+        }
+        sort_by_position(&mut d.types, &at[0]);
+        sort_by_position(&mut d.functions, &at[1]);
+        sort_by_position(&mut d.variables, &at[2]);
+        sort_by_position(&mut d.constants, &at[3]);
+        sort_by_position(&mut d.wire_types, &at[4]);
+        sort_by_position(&mut d.code_tables, &at[5]);
+        Some((d, repeated))
+    }
+}
+
+/// Puts `entries`, the `k`th of which lay at position `at[k]` of its
+/// table, in table order.
+fn sort_by_position<T>(entries: &mut Vec<T>, at: &[usize]) {
+    if at.is_sorted() {
+        return;
+    }
+    let mut placed: Vec<(usize, T)> = at.iter().copied().zip(entries.drain(..)).collect();
+    placed.sort_unstable_by_key(|(i, _)| *i);
+    entries.extend(placed.into_iter().map(|(_, t)| t));
 }

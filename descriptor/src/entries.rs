@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use crate::canonical::Reused;
 use crate::error::EncodeError;
-use crate::fingerprint::{Fingerprint, cut_tables, entries, function_deps, type_refs, wire_refs};
+use crate::fingerprint::{
+    Fingerprint, ItemKind, ItemRef, cut_tables, entries, function_deps, type_refs, wire_refs,
+};
 use crate::model::Descriptor;
 use crate::model::direct::Skim;
 
@@ -39,6 +41,137 @@ pub struct Entries {
     /// Per namespace (C types, wire types, code tables): the texts of
     /// references that name no entry, sorted.
     unresolved: [Vec<String>; 3],
+    /// Who depends on what, for [`differing`]: see [`Dependents`].
+    dependents: Dependents,
+}
+
+/// The edges of the fingerprint graph of the entries, reversed: for each
+/// node, the nodes whose fingerprints cover it directly. The nodes are the
+/// entries, numbered through the tables in [`TABLES`] order, then the
+/// unresolved names, namespace by namespace; an entry covers the entries
+/// its references name (the first, where a key repeats) and the
+/// unresolved names it refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Dependents {
+    /// The first node of each table.
+    table_start: [usize; TABLES],
+    /// The first node of each namespace's unresolved names.
+    unresolved_start: [usize; 3],
+    /// Where each node's dependents start in `dependents`; one more entry
+    /// than there are nodes.
+    start: Vec<u32>,
+    dependents: Vec<u32>,
+    /// The items (functions, variables, constants, in that order, each in
+    /// canonical order), each with its node.
+    items: Vec<(ItemRef, u32)>,
+}
+
+impl Dependents {
+    /// The graph of the canonical descriptor `d`, whose keys are `keys`
+    /// and whose unresolved names are `unresolved`.
+    fn of(d: &Descriptor, keys: &[Vec<&[u8]>; TABLES], unresolved: &[Vec<String>; 3]) -> Self {
+        let mut table_start = [0; TABLES];
+        let mut nodes = 0;
+        for (start, keys) in table_start.iter_mut().zip(keys) {
+            *start = nodes;
+            nodes += keys.len();
+        }
+        let mut unresolved_start = [0; 3];
+        for (start, names) in unresolved_start.iter_mut().zip(unresolved) {
+            *start = nodes;
+            nodes += names.len();
+        }
+        // The node a reference in `namespace` to `name` leads to.
+        let node = |namespace: usize, name: &str| -> Option<usize> {
+            let table = NAMESPACE_TABLE[namespace];
+            let found = entries(&keys[table], 0, name.as_bytes(), |k| *k);
+            if !found.is_empty() {
+                return Some(table_start[table] + found.start);
+            }
+            let names = &unresolved[namespace];
+            let i = names.binary_search_by(|n| n.as_str().cmp(name)).ok()?;
+            Some(unresolved_start[namespace] + i)
+        };
+        // (dependency, dependent) pairs.
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        let mut edge = |from: usize, namespace: usize, name: &str| {
+            if let Some(to) = node(namespace, name) {
+                edges.push((to as u32, from as u32));
+            }
+        };
+        for (i, t) in d.types.iter().enumerate() {
+            type_refs(&t.kind).for_each(|r| edge(table_start[0] + i, 0, r.as_str()));
+        }
+        for (i, f) in d.functions.iter().enumerate() {
+            for key in function_deps(f) {
+                let namespace = usize::from(key.namespace()) - 1;
+                edge(table_start[1] + i, namespace, key.text());
+            }
+        }
+        for (i, v) in d.variables.iter().enumerate() {
+            edge(table_start[2] + i, 0, v.ty.as_str());
+        }
+        for (i, c) in d.constants.iter().enumerate() {
+            edge(table_start[3] + i, 0, c.ty.as_str());
+        }
+        for (i, t) in d.wire_types.iter().enumerate() {
+            wire_refs(&t.kind).for_each(|r| edge(table_start[4] + i, 1, r.as_str()));
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        let mut start = Vec::with_capacity(nodes + 1);
+        let mut at = 0;
+        for n in 0..nodes {
+            start.push(at as u32);
+            while edges.get(at).is_some_and(|&(to, _)| to as usize == n) {
+                at += 1;
+            }
+        }
+        start.push(at as u32);
+        let item = |kind, table: usize, i: usize, name: &str| {
+            (ItemRef::new(kind, name), (table_start[table] + i) as u32)
+        };
+        let items = (d.functions.iter().enumerate())
+            .map(|(i, f)| item(ItemKind::Function, 1, i, &f.symbol))
+            .chain(
+                (d.variables.iter().enumerate())
+                    .map(|(i, v)| item(ItemKind::Variable, 2, i, &v.symbol)),
+            )
+            .chain(
+                (d.constants.iter().enumerate())
+                    .map(|(i, c)| item(ItemKind::Constant, 3, i, &c.name)),
+            )
+            .collect();
+        Dependents {
+            table_start,
+            unresolved_start,
+            start,
+            dependents: edges.into_iter().map(|(_, from)| from).collect(),
+            items,
+        }
+    }
+
+    /// Every item whose fingerprint covers one of the nodes marked in
+    /// `changed`, in item order; marks them and what lies between.
+    fn items_covering(&self, changed: &mut [bool]) -> Vec<ItemRef> {
+        let mut work: Vec<u32> = (0..changed.len() as u32)
+            .filter(|&n| changed[n as usize])
+            .collect();
+        while let Some(n) = work.pop() {
+            let n = n as usize;
+            let (from, to) = (self.start[n] as usize, self.start[n + 1] as usize);
+            for &d in &self.dependents[from..to] {
+                if !std::mem::replace(&mut changed[d as usize], true) {
+                    work.push(d);
+                }
+            }
+        }
+        self.items
+            .iter()
+            .filter(|(_, n)| changed[*n as usize])
+            .map(|(item, _)| item.clone())
+            .collect()
+    }
 }
 
 /// The tables, in the order a descriptor encodes them (that of
@@ -135,12 +268,20 @@ impl Entries {
                 .map(str::to_owned)
                 .collect();
         }
+        let dependents = Dependents::of(&d, &keys, &unresolved);
         Ok(Entries {
             bytes,
             target,
             tables,
             unresolved,
+            dependents,
         })
+    }
+
+    /// The items of these entries: the functions, variables and constants,
+    /// each in canonical order.
+    pub fn items(&self) -> impl ExactSizeIterator<Item = &ItemRef> {
+        self.dependents.items.iter().map(|(item, _)| item)
     }
 }
 
@@ -236,6 +377,59 @@ pub(crate) fn holds_keyed<E>(
         }
     }
     Ok(true)
+}
+
+/// The items of `expected` whose fingerprint the tables whose entries have
+/// the keys `keys` may not give them ([`holds_keyed`] for each item):
+/// every item when the target differs (`same_target` false), else those
+/// that reach an entry these tables do not hold once with the same
+/// encoding, or a name `expected` leaves unresolved and these tables hold.
+/// None exactly when [`holds_keyed`] says the tables hold `expected`.
+pub(crate) fn differing_keyed(
+    keys: &[Vec<&[u8]>; TABLES],
+    same_target: bool,
+    expected: &Entries,
+    mut same: impl FnMut(usize, usize, &[u8]) -> bool,
+) -> Vec<ItemRef> {
+    let graph = &expected.dependents;
+    if !same_target {
+        return expected.items().cloned().collect();
+    }
+    let mut changed = vec![false; graph.start.len() - 1];
+    for (table, (keys, wanted)) in keys.iter().zip(&expected.tables).enumerate() {
+        let mut from = 0;
+        for (i, (key, span)) in wanted.iter().enumerate() {
+            let found = entries(keys, from, key.as_slice(), |k| *k);
+            if found.len() != 1 || !same(table, found.start, &expected.bytes[span.clone()]) {
+                changed[graph.table_start[table] + i] = true;
+            }
+            from = found.end;
+        }
+    }
+    for (namespace, names) in expected.unresolved.iter().enumerate() {
+        let ids = &keys[NAMESPACE_TABLE[namespace]];
+        let mut from = 0;
+        for (i, name) in names.iter().enumerate() {
+            let found = entries(ids, from, name.as_bytes(), |k| *k);
+            if !found.is_empty() {
+                changed[graph.unresolved_start[namespace] + i] = true;
+            }
+            from = found.end;
+        }
+    }
+    graph.items_covering(&mut changed)
+}
+
+/// [`differing_keyed`] for the descriptor encoded as `skim` locates it.
+pub(crate) fn differing_skimmed(skim: &Skim<'_>, expected: &Entries) -> Vec<ItemRef> {
+    let keys = skim
+        .tables
+        .each_ref()
+        .map(|table| table.iter().map(|(key, _)| *key).collect());
+    let same_target = skim.target == expected.target.as_slice();
+    differing_keyed(&keys, same_target, expected, |table, i, wanted| {
+        skim.tables[table][i].1 == wanted
+    })
 }
 
 /// Whether the descriptor encoded as `skim` locates it holds `expected`

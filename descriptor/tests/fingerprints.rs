@@ -325,6 +325,59 @@ proptest::proptest! {
             proptest::prop_assert_eq!(skimmed.holds(&entries), same);
             proptest::prop_assert_eq!(skimmed.body_hash(), theirs.descriptor);
             proptest::prop_assert_eq!(skimmed.library(), &library.library);
+            // Item by item: the items it lists are those whose
+            // fingerprints differ, in canonical order.
+            let differing = skimmed.differing(&entries);
+            let changed: Vec<ItemRef> = host
+                .canonical()
+                .items()
+                .into_iter()
+                .filter(|item| theirs.items.get(item) != expected.items.get(item))
+                .collect();
+            proptest::prop_assert_eq!(&differing, &changed);
+            // Decoding only what they reach gives what decoding it all and
+            // narrowing gives, for them and for every item.
+            let whole = decoded.into_descriptor();
+            for items in [&differing, &items, &library.items()] {
+                let narrowed = skimmed.decode_narrowed(items).expect("decode_narrowed");
+                proptest::prop_assert_eq!(narrowed, whole.narrowed(items));
+            }
         }
     }
+}
+
+/// Decoding what some items reach leaves the other entries undecoded: a
+/// body whose other entries do not decode still gives their narrowing, and
+/// the error of the whole body is given when an entry they reach is
+/// broken.
+#[test]
+fn decoding_what_items_reach_leaves_the_rest_undecoded() {
+    let v1 = Descriptor::from_json(include_str!("../../examples/libtile/v1.json")).unwrap();
+    let blob = v1.to_blob().unwrap();
+    let mut body = blob[abi_descriptor::BLOB_HEADER_LEN..].to_vec();
+    // `TileRect`'s kind, `struct`, becomes one no reader knows.
+    let find = |body: &[u8], text: &[u8], from: usize| {
+        body[from..]
+            .windows(text.len())
+            .position(|w| w == text)
+            .map(|i| from + i)
+            .unwrap()
+    };
+    let rect = find(&body, b"\x68TileRect", 0);
+    let kind = find(&body, b"\x66struct", rect) + 1;
+    body[kind..kind + 6].copy_from_slice(b"strucx");
+    let broken = abi_descriptor::blob_from_body(&body).unwrap();
+    let whole = Descriptor::decode_blob(&broken).unwrap_err();
+    assert!(whole.to_string().contains("strucx"), "{whole}");
+
+    let skimmed = Descriptor::skim_blob(&broken).unwrap().unwrap();
+    // `tile_format_name` reaches `TileFormat` and `path` only.
+    let items = [ItemRef::function("tile_format_name")];
+    assert_eq!(
+        skimmed.decode_narrowed(&items).unwrap(),
+        v1.canonical().narrowed(&items)
+    );
+    // Every item reaches `TileRect`: the whole body's error.
+    let error = skimmed.decode_narrowed(&v1.items()).unwrap_err();
+    assert_eq!(error.to_string(), whole.to_string());
 }

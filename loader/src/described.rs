@@ -16,7 +16,7 @@ pub(crate) enum Described {
     Whole(Arc<Descriptor>),
     /// Known only as far as the host's items go: the check found the
     /// host's entries unchanged in the blob's body without decoding it, or
-    /// decoded it and kept only the host's items, to compare them.
+    /// decoded the items that differ from the host's and compared them.
     Lazily(Box<Lazily>),
 }
 
@@ -27,10 +27,12 @@ pub(crate) struct Lazily {
     pub(crate) blob: Vec<u8>,
     /// Where the file holds it.
     pub(crate) location: Location,
-    /// What the library says of the host's items: the library narrowed to
-    /// them, or the host's expectation when the library holds its every
-    /// entry unchanged.
-    pub(crate) view: Arc<Descriptor>,
+    /// What the library says of the host's items that were compared: the
+    /// library narrowed to them.
+    pub(crate) compared: Option<Descriptor>,
+    /// What it says of the others, which it holds unchanged: the host's
+    /// expectation.
+    pub(crate) held: Arc<Descriptor>,
     whole: OnceLock<Descriptor>,
 }
 
@@ -45,12 +47,19 @@ impl fmt::Debug for Lazily {
 }
 
 impl Described {
-    /// A library's descriptor to decode from `blob` when asked for.
-    pub(crate) fn lazily(blob: Vec<u8>, location: Location, view: Arc<Descriptor>) -> Described {
+    /// A library's descriptor to decode from `blob` when asked for, known
+    /// meanwhile as `compared` and `held` say (see [`Lazily`]).
+    pub(crate) fn lazily(
+        blob: Vec<u8>,
+        location: Location,
+        compared: Option<Descriptor>,
+        held: Arc<Descriptor>,
+    ) -> Described {
         Described::Lazily(Box::new(Lazily {
             blob,
             location,
-            view,
+            compared,
+            held,
             whole: OnceLock::new(),
         }))
     }
@@ -81,18 +90,18 @@ impl Described {
         path: &Path,
         describes: impl Fn(&Descriptor) -> bool,
     ) -> Result<Option<&Descriptor>, ReadError> {
-        let (known, whole) = match self {
-            Described::Whole(d) => (&**d, true),
-            Described::Lazily(lazily) => match lazily.whole.get() {
-                Some(d) => (d, true),
-                None => (&*lazily.view, false),
-            },
+        let lazily = match self {
+            Described::Whole(d) => return Ok(describes(d).then_some(&**d)),
+            Described::Lazily(lazily) => lazily,
         };
-        if describes(known) {
-            return Ok(Some(known));
+        if let Some(d) = lazily.whole.get() {
+            return Ok(describes(d).then_some(d));
         }
-        if whole {
-            return Ok(None);
+        // The items compared as the library describes them, then the
+        // others as the host does (and the library, which holds them).
+        let known = lazily.compared.iter().chain([&*lazily.held]);
+        if let Some(d) = known.into_iter().find(|d| describes(d)) {
+            return Ok(Some(d));
         }
         let d = self.whole(path)?;
         Ok(describes(d).then_some(d))

@@ -69,12 +69,19 @@
 //! does not expect. A library with a body damaged behind an intact header
 //! is still refused (the body's hash is checked first).
 //!
-//! **Items compared.** When an item the host uses differs, the library's
-//! descriptor is decoded and validated, and narrowed to the host's items by
-//! moving them out of it ([`abi_check::HostExpectation::check_decoded_into`]);
-//! only that narrowing is compared and kept. [`Library::function`] finds
-//! the host's functions in it, and [`Library::descriptor`] decodes the
-//! whole blob again the first time it is asked for.
+//! **Items compared.** When items the host uses differ, only they are
+//! decoded and compared ([`abi_check::HostExpectation::check_skimmed_into`]):
+//! the skim says which items reach an entry the body does not hold as the
+//! host does ([`abi_descriptor::Skimmed::differing`]); the library is
+//! decoded narrowed to those items, from where their entries lie in the
+//! body, validated, and compared with the expectation narrowed to the same
+//! items. The other items have the host's fingerprints, and comparing them
+//! would find nothing. [`Library::function`] finds a function compared in
+//! that narrowing and the others in the expectation, and
+//! [`Library::descriptor`] decodes the whole blob the first time it is
+//! asked for. A blob in another form is decoded and validated whole, and
+//! narrowed to the host's items by moving them out of it
+//! ([`abi_check::HostExpectation::check_decoded_into`]).
 //!
 //! A library refused in steps 1 and 2 is never loaded: no constructor, no
 //! initialiser of it runs. A refusal lists every incompatibility (rule id,

@@ -86,41 +86,32 @@ pub fn check(path: impl AsRef<Path>, expected: &Expectation) -> Result<Checked, 
         file.pointer_width,
         file.little_endian,
     )?;
-    // When the blob holds the host's entries unchanged, the host has what
-    // it expects whatever the rest holds: the library's descriptor is
-    // decoded only when asked for.
-    let skimmed = file.skimmed().map_err(read)?;
-    let held = skimmed
-        .as_ref()
-        .and_then(|skimmed| expected.host().check_skimmed(&file, skimmed));
-    let (check, blob, described) = match held {
-        Some(check) => {
-            let view = expected.host().shared_descriptor();
-            let described = Described::lazily(file.blob, file.location, view);
+    // When the blob is in the form every producer writes, only the host's
+    // items that differ from what it expects are decoded and compared: the
+    // others, and the rest of the library, are decoded only when asked for.
+    let encode = |source| LoadError::Encode {
+        path: path.clone(),
+        source,
+    };
+    let host = expected.host();
+    let (check, blob, described) = match file.skimmed().map_err(read)? {
+        Some(skimmed) => {
+            let (check, compared) = host.check_skimmed_into(&file, &skimmed).map_err(read)?;
+            let held = host.shared_descriptor();
+            let described = Described::lazily(file.blob, file.location, compared, held);
             (check, Vec::new(), described)
         }
         None => {
-            // The body's hash was checked once.
-            let decoded = match &skimmed {
-                Some(skimmed) => file.decode_skimmed(skimmed),
-                None => file.decoded(),
-            }
-            .map_err(read)?;
-            let (check, judged) =
-                expected
-                    .host()
-                    .check_decoded_into(&file, decoded)
-                    .map_err(|source| LoadError::Encode {
-                        path: path.clone(),
-                        source,
-                    })?;
+            let decoded = file.decoded().map_err(read)?;
+            let (check, judged) = host.check_decoded_into(&file, decoded).map_err(encode)?;
             match judged {
                 Judged::Whole(whole) => (check, file.blob, Described::Whole(Arc::new(whole))),
                 // What the library says of the host's items, as compared;
                 // the rest is decoded again when asked for.
                 Judged::Narrowed(narrowed) => {
-                    let view = Arc::new(narrowed);
-                    let described = Described::lazily(file.blob, file.location, view);
+                    let held = host.shared_descriptor();
+                    let described =
+                        Described::lazily(file.blob, file.location, Some(narrowed), held);
                     (check, Vec::new(), described)
                 }
             }

@@ -111,8 +111,9 @@ fn the_benchmark_harness_runs_at_a_small_size() {
     let loader = &results["loader"]["sizes"][N.to_string()];
     assert_eq!(loader["fast_path_taken"], true, "{loader}");
     assert_eq!(loader["matched_taken"], true, "{loader}");
+    assert_eq!(loader["one_taken"], true, "{loader}");
     assert_eq!(loader["full_check_taken"], true, "{loader}");
-    for mode in ["plain", "fast", "fast_check", "matched", "full"] {
+    for mode in ["plain", "fast", "fast_check", "matched", "one", "full"] {
         assert_eq!(loader[mode]["iterations"], 5, "{mode}: {loader}");
         assert!(loader[mode]["median_us"].as_f64().unwrap() > 0.0);
     }

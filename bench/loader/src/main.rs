@@ -1,4 +1,4 @@
-//! Times opening a library three ways, each open followed by a close (so
+//! Times opening a library five ways, each open followed by a close (so
 //! that every open really loads the file):
 //!
 //! - `plain`: `libloading::Library::new`, no check;
@@ -10,12 +10,15 @@
 //!   functions: the blobs differ, so the descriptor is decoded, validated and
 //!   fingerprinted, but every item the host uses has its fingerprint, and
 //!   nothing is compared;
+//! - `one`: `abi_loader::Library::open` with an expectation one of whose
+//!   functions differs compatibly from the library's: that function is
+//!   decoded and compared, the others are found unchanged;
 //! - `full`: `abi_loader::Library::open` with an expectation whose every
 //!   function differs compatibly from the library's, so the fingerprints do
 //!   not match and the whole descriptor is compared.
 //!
 //! ```text
-//! abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION FULL_EXPECTATION ITERATIONS
+//! abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION ONE_EXPECTATION FULL_EXPECTATION ITERATIONS
 //! ```
 //!
 //! The modes alternate, so that each open finds the caches as the others
@@ -54,9 +57,9 @@ fn expectation(path: &str) -> Expectation {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, lib, fast, matched, full, iterations] = args.as_slice() else {
+    let [_, lib, fast, matched, one, full, iterations] = args.as_slice() else {
         eprintln!(
-            "usage: abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION FULL_EXPECTATION ITERATIONS"
+            "usage: abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION ONE_EXPECTATION FULL_EXPECTATION ITERATIONS"
         );
         std::process::exit(2);
     };
@@ -64,6 +67,7 @@ fn main() {
     let iterations: usize = iterations.parse().expect("ITERATIONS is a number");
     let fast = expectation(fast);
     let matched = expectation(matched);
+    let one = expectation(one);
     let full = expectation(full);
 
     let plain_open = || {
@@ -91,7 +95,9 @@ fn main() {
     // The modes interleave so that a change in machine load hits them alike.
     let (mut plain_t, mut fast_t, mut fast_check_t, mut matched_t, mut full_t) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut one_t = Vec::new();
     let mut matched_unchanged = true;
+    let mut one_compared = true;
     let mut full_skipped = false;
     for i in 0..iterations + 1 {
         let plain_time = plain_open();
@@ -102,6 +108,13 @@ fn main() {
         let opened = unsafe { Library::open(lib, &matched) }.expect("the matched open accepts");
         let matched_time = start.elapsed();
         matched_unchanged &= opened.report().fingerprints_match && !opened.identical();
+        drop(opened);
+
+        let start = Instant::now();
+        // SAFETY: as above.
+        let opened = unsafe { Library::open(lib, &one) }.expect("the one-item open accepts");
+        let one_time = start.elapsed();
+        one_compared &= !opened.report().fingerprints_match && !opened.identical();
         drop(opened);
 
         let start = Instant::now();
@@ -117,6 +130,7 @@ fn main() {
             fast_t.push(fast_time);
             fast_check_t.push(fast_check_time);
             matched_t.push(matched_time);
+            one_t.push(one_time);
             full_t.push(full_time);
         }
     }
@@ -138,6 +152,7 @@ fn main() {
         "fast": stats(fast_t),
         "fast_check": stats(fast_check_t),
         "matched": stats(matched_t),
+        "one": stats(one_t),
         "full": stats(full_t),
         "hot": {
             "plain": stats(hot_plain_t),
@@ -148,6 +163,8 @@ fn main() {
         "fast_path_taken": fast_identical,
         // The matched open must decode, and compare nothing.
         "matched_taken": matched_unchanged,
+        // The one-item open must compare.
+        "one_taken": one_compared,
         "full_check_taken": !full_skipped,
     });
     println!("{out}");

@@ -145,6 +145,8 @@ pub(crate) type Spans = Vec<Range<usize>>;
 /// A descriptor's encoding located rather than decoded ([`skim`]).
 pub(crate) struct Skim<'a> {
     pub(crate) library: Library,
+    /// The producer's encoding.
+    pub(crate) producer: &'a [u8],
     /// The target's encoding.
     pub(crate) target: &'a [u8],
     /// Per table, in the model's table order: each entry's key (not
@@ -202,7 +204,10 @@ pub(crate) fn skim(bytes: &[u8], max_depth: usize, max_table_len: usize) -> Opti
         match key {
             b"format" => set(&mut format, r.serde::<super::FormatVersion>(max_depth - 1)?),
             b"library" => set(&mut library, r.serde(max_depth - 1)?),
-            b"producer" => set(&mut producer, r.skip()?),
+            b"producer" => {
+                r.skip()?;
+                set(&mut producer, &bytes[start..r.pos])
+            }
             b"target" => {
                 r.skip()?;
                 set(&mut target, &bytes[start..r.pos])
@@ -213,12 +218,64 @@ pub(crate) fn skim(bytes: &[u8], max_depth: usize, max_table_len: usize) -> Opti
     if r.pos != bytes.len() || format? != FORMAT_VERSION {
         return None;
     }
-    producer?;
     Some(Skim {
         library: library?,
+        producer: producer?,
         target: target?,
         tables: tables.map(Option::unwrap_or_default),
     })
+}
+
+/// A table entry decoded from its own encoding `bytes` (as a [`Skim`]
+/// locates it), nested at most `max_depth` levels deep counting from the
+/// descriptor's map, as [`decode`] decodes it in place; `None` when it
+/// does not decode.
+pub(crate) fn entry(table: usize, bytes: &[u8], max_depth: usize) -> Option<Entry> {
+    if max_depth < DEPTH {
+        return None;
+    }
+    let depth = max_depth - 2;
+    let canonical = Cell::new(false);
+    let mut r = Reader {
+        bytes,
+        pos: 0,
+        canonical: &canonical,
+    };
+    let entry = match table {
+        0 => Entry::Type(r.entry(Reader::type_def, depth)?),
+        1 => Entry::Function(r.entry(Reader::function, depth)?),
+        2 => Entry::Variable(r.serde(depth)?),
+        3 => Entry::Constant(r.serde(depth)?),
+        4 => Entry::Wire(r.serde(depth)?),
+        _ => Entry::Codes(r.serde(depth)?),
+    };
+    (r.pos == bytes.len()).then_some(entry)
+}
+
+/// An entry of one of a descriptor's tables ([`entry`]).
+pub(crate) enum Entry {
+    Type(TypeDef),
+    Function(Function),
+    Variable(super::Variable),
+    Constant(super::Constant),
+    Wire(super::WireTypeDef),
+    Codes(super::CodeTable),
+}
+
+/// An item decoded by the serde decoders from its own encoding `bytes`,
+/// nested at most `max_depth` levels deep ([`Reader::serde`]).
+pub(crate) fn serde_item<T: DeserializeOwned + Serialize>(
+    bytes: &[u8],
+    max_depth: usize,
+) -> Option<T> {
+    let canonical = Cell::new(false);
+    let mut r = Reader {
+        bytes,
+        pos: 0,
+        canonical: &canonical,
+    };
+    let value = r.serde(max_depth)?;
+    (r.pos == bytes.len()).then_some(value)
 }
 
 /// Fills `slot`, or declines a key given twice.
