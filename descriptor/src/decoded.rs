@@ -287,13 +287,22 @@ impl<'b> Skimmed<'b> {
             };
             want(table, &item.name, &mut work);
         }
+        // Room for the functions asked for and, in proportion, for the
+        // types: growing a table of thousands of entries by doubling costs
+        // more than decoding them (fresh pages at each step).
+        let functions = items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Function)
+            .count();
+        let functions = functions.min(tables[1].len());
+        let types = tables[0].len() * functions / tables[1].len().max(1);
         let mut d = Descriptor {
             format: FORMAT_VERSION,
             library: self.skim.library.clone(),
             producer: serde_item(self.skim.producer, depth - 1)?,
             target: serde_item(self.skim.target, depth - 1)?,
-            types: Vec::new(),
-            functions: Vec::new(),
+            types: Vec::with_capacity(types),
+            functions: Vec::with_capacity(functions),
             variables: Vec::new(),
             constants: Vec::new(),
             wire_types: Vec::new(),
