@@ -6,11 +6,12 @@ use std::ops::Range;
 use foldhash::{HashMap, HashMapExt};
 
 use crate::codec::Limits;
-use crate::entries::{Entries, Holding};
+use crate::entries::{Entries, Holding, NAMESPACE_TABLE};
 use crate::error::{DecodeError, EncodeError};
-use crate::fingerprint::{Fingerprint, ItemKind, ItemRef, type_refs, wire_refs};
+use crate::fingerprint::{Fingerprint, ItemKind, ItemRef, function_deps, type_refs, wire_refs};
 use crate::model::direct::{Entry, Skim, serde_item};
-use crate::model::{Descriptor, FORMAT_VERSION, Library, Ownership, TypeKind};
+use crate::model::{Descriptor, FORMAT_VERSION, Library};
+use crate::narrow::released_by;
 
 /// A descriptor decoded from a blob ([`Descriptor::decode_blob`]), with the
 /// blob's body when the body is the descriptor's canonical encoding, as in
@@ -315,27 +316,15 @@ impl<'b> Skimmed<'b> {
             match crate::model::direct::entry(table, tables[table][i].1, depth)? {
                 Entry::Type(t) => {
                     type_refs(&t.kind).for_each(|r| want(0, r.as_str(), &mut work));
-                    let ownership = match &t.kind {
-                        TypeKind::Pointer(p) => Some(&p.ownership),
-                        TypeKind::Buffer(b) => Some(&b.ownership),
-                        _ => None,
-                    };
-                    if let Some(Ownership::CallerOwned { free }) = ownership {
+                    if let Some(free) = released_by(&t.kind) {
                         want(1, free, &mut work);
                     }
                     d.types.push(t);
                 }
                 Entry::Function(f) => {
-                    for r in f.params.iter().map(|p| &p.ty).chain([&f.ret]) {
-                        want(0, r.as_str(), &mut work);
-                    }
-                    if let Some(w) = &f.wire {
-                        let payloads = (w.request.iter().chain(&w.reply).chain(&w.error))
-                            .chain(w.events.iter().map(|e| &e.payload));
-                        payloads.for_each(|r| want(4, r.as_str(), &mut work));
-                        if let Some(codes) = &w.codes {
-                            want(5, codes, &mut work);
-                        }
+                    for key in function_deps(&f) {
+                        let table = NAMESPACE_TABLE[usize::from(key.namespace()) - 1];
+                        want(table, key.text(), &mut work);
                     }
                     d.functions.push(f);
                 }

@@ -179,7 +179,7 @@ impl Dependents {
 /// code tables.
 pub(crate) const TABLES: usize = 6;
 /// Where the namespaces' tables are among the [`TABLES`].
-const NAMESPACE_TABLE: [usize; 3] = [0, 4, 5];
+pub(crate) const NAMESPACE_TABLE: [usize; 3] = [0, 4, 5];
 
 /// What [`Descriptor::holds`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -422,10 +422,7 @@ pub(crate) fn differing_keyed(
 
 /// [`differing_keyed`] for the descriptor encoded as `skim` locates it.
 pub(crate) fn differing_skimmed(skim: &Skim<'_>, expected: &Entries) -> Vec<ItemRef> {
-    let keys = skim
-        .tables
-        .each_ref()
-        .map(|table| table.iter().map(|(key, _)| *key).collect());
+    let keys = skim_keys(skim);
     let same_target = skim.target == expected.target.as_slice();
     differing_keyed(&keys, same_target, expected, |table, i, wanted| {
         skim.tables[table][i].1 == wanted
@@ -438,10 +435,7 @@ pub(crate) fn holds_skimmed(skim: &Skim<'_>, expected: &Entries) -> bool {
     if skim.target != expected.target.as_slice() {
         return false;
     }
-    let keys = skim
-        .tables
-        .each_ref()
-        .map(|table| table.iter().map(|(key, _)| *key).collect());
+    let keys = skim_keys(skim);
     let same = |table: usize, i: usize, wanted: &[u8]| {
         Ok::<_, Infallible>(skim.tables[table][i].1 == wanted)
     };
@@ -449,4 +443,11 @@ pub(crate) fn holds_skimmed(skim: &Skim<'_>, expected: &Entries) -> bool {
         Ok(held) => held,
         Err(never) => match never {},
     }
+}
+
+/// Each entry's key, per table, as `skim` located them.
+fn skim_keys<'a>(skim: &Skim<'a>) -> [Vec<&'a [u8]>; TABLES] {
+    skim.tables
+        .each_ref()
+        .map(|table| table.iter().map(|(key, _)| *key).collect())
 }

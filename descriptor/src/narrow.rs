@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
-use crate::fingerprint::{ItemKind, ItemRef, type_refs, wire_refs};
+use crate::fingerprint::{ItemKind, ItemRef, NodeKey, function_deps, type_refs, wire_refs};
 use crate::index::Index;
 use crate::model::{Descriptor, Function, Ownership, TypeKind};
 
@@ -230,24 +230,15 @@ struct Reach<'a> {
 
 impl<'a> Reach<'a> {
     fn function(&mut self, ix: &Index<'a>, f: &'a Function) {
-        for p in &f.params {
-            self.ty(ix, p.ty.as_str());
-        }
-        self.ty(ix, f.ret.as_str());
-        if let Some(w) = &f.wire {
-            let payloads = w
-                .request
-                .iter()
-                .chain(&w.reply)
-                .chain(&w.error)
-                .chain(w.events.iter().map(|e| &e.payload));
-            for r in payloads {
-                self.wire(ix, r.as_str());
-            }
-            if let Some(codes) = &w.codes
-                && ix.code_table(codes).is_some()
-            {
-                self.code_tables.insert(codes);
+        for key in function_deps(f) {
+            match key {
+                NodeKey::Type(id) => self.ty(ix, id),
+                NodeKey::Wire(id) => self.wire(ix, id),
+                NodeKey::Codes(id) => {
+                    if ix.code_table(id).is_some() {
+                        self.code_tables.insert(id);
+                    }
+                }
             }
         }
     }
@@ -263,14 +254,7 @@ impl<'a> Reach<'a> {
             if !self.types.insert(def.id.as_str()) {
                 continue;
             }
-            let ownership = match &def.kind {
-                TypeKind::Pointer(p) => Some(&p.ownership),
-                TypeKind::Buffer(b) => Some(&b.ownership),
-                _ => None,
-            };
-            if let Some(Ownership::CallerOwned { free }) = ownership {
-                self.frees.push(free);
-            }
+            self.frees.extend(released_by(&def.kind));
             stack.extend(type_refs(&def.kind).map(|r| r.as_str()));
         }
     }
@@ -285,6 +269,21 @@ impl<'a> Reach<'a> {
                 stack.extend(wire_refs(&def.kind).map(|r| r.as_str()));
             }
         }
+    }
+}
+
+/// The function that releases what a pointer or buffer of this kind points
+/// to, when the receiver owns it (`caller_owned`): narrowing keeps it with
+/// the type.
+pub(crate) fn released_by(kind: &TypeKind) -> Option<&str> {
+    let ownership = match kind {
+        TypeKind::Pointer(p) => &p.ownership,
+        TypeKind::Buffer(b) => &b.ownership,
+        _ => return None,
+    };
+    match ownership {
+        Ownership::CallerOwned { free } => Some(free),
+        _ => None,
     }
 }
 
