@@ -414,21 +414,29 @@ impl HostExpectation {
             names.map(|i| i.name.as_str()).collect::<HashSet<&str>>()
         };
         let (functions, variables) = (compared(ItemKind::Function), compared(ItemKind::Variable));
-        let mut described_functions: Vec<&str> = (self.descriptor.functions.iter())
-            .map(|f| f.symbol.as_str())
-            .filter(|s| !functions.contains(s))
-            .chain(library.functions.iter().map(|f| f.symbol.as_str()))
-            .collect();
-        let mut described_variables: Vec<&str> = (self.descriptor.variables.iter())
-            .map(|v| v.symbol.as_str())
-            .filter(|s| !variables.contains(s))
-            .chain(library.variables.iter().map(|v| v.symbol.as_str()))
-            .collect();
         // In the library's table order, as a narrowing of it lists them.
-        for symbols in [&mut described_functions, &mut described_variables] {
-            symbols.sort_unstable();
-            symbols.dedup();
-        }
+        let described_functions = sorted_union(
+            (self.descriptor.functions.iter())
+                .map(|f| f.symbol.as_str())
+                .filter(|s| !functions.contains(s))
+                .collect(),
+            library
+                .functions
+                .iter()
+                .map(|f| f.symbol.as_str())
+                .collect(),
+        );
+        let described_variables = sorted_union(
+            (self.descriptor.variables.iter())
+                .map(|v| v.symbol.as_str())
+                .filter(|s| !variables.contains(s))
+                .collect(),
+            library
+                .variables
+                .iter()
+                .map(|v| v.symbol.as_str())
+                .collect(),
+        );
         let file_problems = described_problems(
             file,
             &library.target,
@@ -459,7 +467,7 @@ impl HostExpectation {
         skimmed: &Skimmed<'_>,
         mut items: Vec<ItemRef>,
     ) -> Result<(Vec<ItemRef>, Cow<'e, Descriptor>, Descriptor), ReadError> {
-        let hosts: HashSet<&ItemRef> = self.items.iter().collect();
+        let mut hosts: Option<HashSet<&ItemRef>> = None;
         loop {
             let library = file.decode_narrowed(skimmed, &items)?;
             // Every item: the expectation (narrowed to its items) is its
@@ -471,8 +479,14 @@ impl HostExpectation {
             let have: HashSet<&ItemRef> = items.iter().collect();
             let mut more: Vec<ItemRef> = (expected.items().into_iter())
                 .chain(library.items())
-                .filter(|item| hosts.contains(item) && !have.contains(item))
+                .filter(|item| !have.contains(item))
                 .collect();
+            // Most narrowings bring in nothing: the host's items are looked
+            // for only among what they do bring in.
+            if !more.is_empty() {
+                let hosts = hosts.get_or_insert_with(|| self.items.iter().collect());
+                more.retain(|item| hosts.contains(item));
+            }
             if more.is_empty() {
                 return Ok((items, Cow::Owned(expected), library));
             }
@@ -530,6 +544,32 @@ impl HostExpectation {
             file_problems,
         }
     }
+}
+
+/// The names of `a` and of `b`, sorted, each once. Tables in canonical
+/// order are sorted already, and are merged without sorting them again.
+fn sorted_union<'s>(mut a: Vec<&'s str>, mut b: Vec<&'s str>) -> Vec<&'s str> {
+    for names in [&mut a, &mut b] {
+        if !names.is_sorted() {
+            names.sort_unstable();
+        }
+    }
+    let mut union = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if y < x => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        };
+        let Some(name) = next else {
+            break;
+        };
+        if union.last() != Some(&name) {
+            union.push(name);
+        }
+    }
+    union
 }
 
 /// What a host check that took a library's descriptor
@@ -717,6 +757,30 @@ mod tests {
 
     fn v2() -> Descriptor {
         Descriptor::from_json(include_str!("../../examples/libtile/v2.json")).unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_sorted_union_is_the_names_sorted_once(
+            a in proptest::collection::vec("[a-d]{0,3}", 0..12),
+            b in proptest::collection::vec("[a-d]{0,3}", 0..12),
+            sort_a: bool,
+            sort_b: bool,
+        ) {
+            let (mut a, mut b): (Vec<&str>, Vec<&str>) =
+                (a.iter().map(|s| s.as_str()).collect(), b.iter().map(|s| s.as_str()).collect());
+            // Sorted inputs take the merge alone; others are sorted first.
+            if sort_a {
+                a.sort_unstable();
+            }
+            if sort_b {
+                b.sort_unstable();
+            }
+            let mut expected: Vec<&str> = a.iter().chain(&b).copied().collect();
+            expected.sort_unstable();
+            expected.dedup();
+            proptest::prop_assert_eq!(sorted_union(a, b), expected);
+        }
     }
 
     #[test]

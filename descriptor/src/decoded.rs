@@ -3,12 +3,12 @@
 use std::fmt;
 use std::ops::Range;
 
-use foldhash::{HashMap, HashMapExt};
-
 use crate::codec::Limits;
 use crate::entries::{Entries, Holding, NAMESPACE_TABLE};
 use crate::error::{DecodeError, EncodeError};
-use crate::fingerprint::{Fingerprint, ItemKind, ItemRef, function_deps, type_refs, wire_refs};
+use crate::fingerprint::{
+    Fingerprint, ItemKind, ItemRef, entries, function_deps, type_refs, wire_refs,
+};
 use crate::model::direct::{Entry, Skim, serde_item};
 use crate::model::{Descriptor, FORMAT_VERSION, Library};
 use crate::narrow::released_by;
@@ -255,26 +255,14 @@ impl<'b> Skimmed<'b> {
         let depth = Limits::DEFAULT.max_depth;
         let tables = &self.skim.tables;
         let mut seen = tables.each_ref().map(|table| vec![false; table.len()]);
-        // Per table, once it is searched: where the entries of each key
-        // lie (next to each other: the skim found them in key order).
-        let mut by_key: [Option<HashMap<&[u8], Range<usize>>>; 6] = Default::default();
         let mut repeated = false;
         let mut work: Vec<(usize, usize)> = Vec::new();
-        // Every entry of `table` with the key `name`, once.
+        // Every entry of `table` with the key `name`, once: a search, as the
+        // skim found each table's entries in key order.
         let mut want = |table: usize, name: &str, work: &mut Vec<(usize, usize)>| {
-            let keys = by_key[table].get_or_insert_with(|| {
-                let mut keys: HashMap<&[u8], Range<usize>> =
-                    HashMap::with_capacity(tables[table].len());
-                for (i, (key, _)) in tables[table].iter().enumerate() {
-                    keys.entry(key).or_insert(i..i).end = i + 1;
-                }
-                keys
-            });
-            let Some(found) = keys.get(name.as_bytes()) else {
-                return;
-            };
+            let found = entries(&tables[table], 0, name.as_bytes(), |(key, _)| *key);
             repeated |= found.len() > 1;
-            for i in found.clone() {
+            for i in found {
                 if !std::mem::replace(&mut seen[table][i], true) {
                     work.push((table, i));
                 }

@@ -49,11 +49,15 @@ pub struct Index<'a> {
     functions: HashMap<&'a str, &'a Function>,
     /// This index's serial number, with which it stamps the descriptor's
     /// named references with the position of their entries (see
-    /// [`Index::target`]); `None` once serial numbers run out.
+    /// [`Index::target`]); `None` once serial numbers run out, and for an
+    /// index that stamps nothing ([`Index::by_name`]).
     serial: Option<u64>,
     /// Whether some type id is a primitive's name (a descriptor that does
     /// not validate), so that a reference to a primitive may name an entry.
     primitive_ids: bool,
+    /// Whether an id or symbol repeats in a table (a descriptor that does
+    /// not validate).
+    repeats: bool,
 }
 
 /// The next index's serial number. Numbers are never reused: they run out
@@ -67,6 +71,18 @@ impl<'a> Index<'a> {
     /// Indexes `descriptor`. Where ids repeat, the first entry wins
     /// (validation reports the repeat).
     pub fn new(descriptor: &'a Descriptor) -> Index<'a> {
+        Index::built(descriptor, true)
+    }
+
+    /// [`new`](Self::new) without stamping the descriptor's references, for
+    /// a caller that looks entries up only by name ([`type_def`](Self::type_def)
+    /// and the like) and so would not gain from the stamps what they cost.
+    /// [`target`](Self::target) still answers, by name.
+    pub(crate) fn by_name(descriptor: &'a Descriptor) -> Index<'a> {
+        Index::built(descriptor, false)
+    }
+
+    fn built(descriptor: &'a Descriptor, stamped: bool) -> Index<'a> {
         fn first<'a, T>(
             entries: impl ExactSizeIterator<Item = (&'a str, &'a T)>,
         ) -> HashMap<&'a str, &'a T> {
@@ -77,18 +93,36 @@ impl<'a> Index<'a> {
             map
         }
         let types = first(descriptor.types.iter().map(|t| (t.id.as_str(), t)));
-        let serial = stamp_references(descriptor, &types);
+        let serial = match stamped {
+            true => stamp_references(descriptor, &types),
+            false => None,
+        };
+        let wire_types = first(descriptor.wire_types.iter().map(|t| (t.id.as_str(), t)));
+        let code_tables = first(descriptor.code_tables.iter().map(|t| (t.id.as_str(), t)));
+        let functions = first(descriptor.functions.iter().map(|f| (f.symbol.as_str(), f)));
+        let repeats = types.len() < descriptor.types.len()
+            || wire_types.len() < descriptor.wire_types.len()
+            || code_tables.len() < descriptor.code_tables.len()
+            || functions.len() < descriptor.functions.len();
         Index {
             descriptor,
             serial,
             primitive_ids: Primitive::ALL
                 .iter()
                 .any(|p| types.contains_key(p.as_str())),
+            repeats,
             types,
-            wire_types: first(descriptor.wire_types.iter().map(|t| (t.id.as_str(), t))),
-            code_tables: first(descriptor.code_tables.iter().map(|t| (t.id.as_str(), t))),
-            functions: first(descriptor.functions.iter().map(|f| (f.symbol.as_str(), f))),
+            wire_types,
+            code_tables,
+            functions,
         }
+    }
+
+    /// Whether an id repeats in the type, wire type or code table, or a
+    /// symbol in the function table (only in a descriptor that does not
+    /// validate): lookups find the first such entry.
+    pub(crate) fn repeats(&self) -> bool {
+        self.repeats
     }
 
     /// The type table entry with this id.
@@ -271,11 +305,11 @@ fn stamp_references(d: &Descriptor, types: &HashMap<&str, &TypeDef>) -> Option<u
     Some(serial)
 }
 
-/// The position of `def` in `table`, if it is one of its entries: its
+/// The position of `entry` in `table`, if it is one of its entries: its
 /// offset from the table's start, by address.
-fn position_in(table: &[TypeDef], def: &TypeDef) -> Option<usize> {
-    let size = std::mem::size_of::<TypeDef>();
-    let offset = (def as *const TypeDef as usize).checked_sub(table.as_ptr() as usize)?;
+pub(crate) fn position_in<T>(table: &[T], entry: &T) -> Option<usize> {
+    let size = std::mem::size_of::<T>();
+    let offset = (entry as *const T as usize).checked_sub(table.as_ptr() as usize)?;
     let i = offset.checked_div(size)?;
     (offset % size == 0 && i < table.len()).then_some(i)
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::fingerprint::{ItemKind, ItemRef, NodeKey, function_deps, type_refs, wire_refs};
-use crate::index::Index;
+use crate::index::{Index, position_in};
 use crate::model::{Descriptor, Function, Ownership, TypeKind};
 
 impl Descriptor {
@@ -106,11 +106,12 @@ impl Descriptor {
     /// Which entries narrowing to `items` keeps, table by table, or `None`
     /// when it keeps them all.
     fn keep(&self, items: &[ItemRef]) -> Option<Keep> {
-        let ix = Index::new(self);
-        let mut functions: HashSet<&str> = HashSet::new();
+        // Reach looks entries up by name: stamping every reference of the
+        // descriptor would cost more than narrowing to a few items does.
+        let ix = Index::by_name(self);
+        let mut reach = Reach::new(self);
         let mut variables: HashSet<&str> = HashSet::new();
         let mut constants: HashSet<&str> = HashSet::new();
-        let mut reach = Reach::default();
         let mut pending: Vec<&Function> = Vec::new();
         // Variables and constants by name, when any is asked for.
         let wants = |kind| items.iter().any(|i| i.kind == kind);
@@ -120,7 +121,7 @@ impl Descriptor {
             match item.kind {
                 ItemKind::Function => {
                     if let Some(f) = ix.function(&item.name)
-                        && functions.insert(f.symbol.as_str())
+                        && reach.keep_function(f)
                     {
                         pending.push(f);
                     }
@@ -149,7 +150,7 @@ impl Descriptor {
             }
             for free in std::mem::take(&mut reach.frees) {
                 if let Some(f) = ix.function(free)
-                    && functions.insert(f.symbol.as_str())
+                    && reach.keep_function(f)
                 {
                     pending.push(f);
                 }
@@ -158,20 +159,19 @@ impl Descriptor {
                 break;
             }
         }
+        if ix.repeats() {
+            reach.widen_to_repeats();
+        }
         fn mask<T>(table: &[T], keep: impl Fn(&T) -> bool) -> Vec<bool> {
             table.iter().map(keep).collect()
         }
         let keep = Keep {
-            types: mask(&self.types, |t| reach.types.contains(t.id.as_str())),
-            functions: mask(&self.functions, |f| functions.contains(f.symbol.as_str())),
+            types: reach.types,
+            functions: reach.functions,
             variables: mask(&self.variables, |v| variables.contains(v.symbol.as_str())),
             constants: mask(&self.constants, |c| constants.contains(c.name.as_str())),
-            wire_types: mask(&self.wire_types, |t| {
-                reach.wire_types.contains(t.id.as_str())
-            }),
-            code_tables: mask(&self.code_tables, |t| {
-                reach.code_tables.contains(t.id.as_str())
-            }),
+            wire_types: reach.wire_types,
+            code_tables: reach.code_tables,
         };
         let all = |mask: &[bool]| mask.iter().all(|k| *k);
         let every = all(&keep.types)
@@ -218,25 +218,54 @@ struct Keep {
     code_tables: Vec<bool>,
 }
 
-/// What the kept items reach so far.
-#[derive(Default)]
+/// What the kept items reach so far: the entries kept, by position in
+/// their tables. Where an id or symbol repeats (only in a descriptor that
+/// does not validate), the index finds the first entry, and the others are
+/// kept with it at the end ([`widen_to_repeats`](Self::widen_to_repeats)),
+/// so that validating the narrowing finds the repeat.
 struct Reach<'a> {
-    types: HashSet<&'a str>,
-    wire_types: HashSet<&'a str>,
-    code_tables: HashSet<&'a str>,
+    descriptor: &'a Descriptor,
+    types: Vec<bool>,
+    functions: Vec<bool>,
+    wire_types: Vec<bool>,
+    code_tables: Vec<bool>,
     /// Release functions named by reached types, not yet followed.
     frees: Vec<&'a str>,
 }
 
 impl<'a> Reach<'a> {
+    fn new(d: &'a Descriptor) -> Self {
+        Reach {
+            descriptor: d,
+            types: vec![false; d.types.len()],
+            functions: vec![false; d.functions.len()],
+            wire_types: vec![false; d.wire_types.len()],
+            code_tables: vec![false; d.code_tables.len()],
+            frees: Vec::new(),
+        }
+    }
+
+    /// Marks `entry` of `table` kept; whether it was not already.
+    fn mark<T>(marks: &mut [bool], table: &[T], entry: &T) -> bool {
+        match position_in(table, entry).and_then(|i| marks.get_mut(i)) {
+            Some(kept) => !std::mem::replace(kept, true),
+            None => false,
+        }
+    }
+
+    /// Marks `f` kept; whether it was not already.
+    fn keep_function(&mut self, f: &'a Function) -> bool {
+        Self::mark(&mut self.functions, &self.descriptor.functions, f)
+    }
+
     fn function(&mut self, ix: &Index<'a>, f: &'a Function) {
         for key in function_deps(f) {
             match key {
                 NodeKey::Type(id) => self.ty(ix, id),
                 NodeKey::Wire(id) => self.wire(ix, id),
                 NodeKey::Codes(id) => {
-                    if ix.code_table(id).is_some() {
-                        self.code_tables.insert(id);
+                    if let Some(table) = ix.code_table(id) {
+                        Self::mark(&mut self.code_tables, &self.descriptor.code_tables, table);
                     }
                 }
             }
@@ -251,12 +280,30 @@ impl<'a> Reach<'a> {
             let Some(def) = ix.type_def(id) else {
                 continue; // a primitive, or a dangling reference
             };
-            if !self.types.insert(def.id.as_str()) {
+            if !Self::mark(&mut self.types, &self.descriptor.types, def) {
                 continue;
             }
             self.frees.extend(released_by(&def.kind));
             stack.extend(type_refs(&def.kind).map(|r| r.as_str()));
         }
+    }
+
+    /// Keeps every entry whose id or symbol is that of a kept entry.
+    fn widen_to_repeats(&mut self) {
+        fn widen<'t, T>(marks: &mut [bool], table: &'t [T], key: impl Fn(&'t T) -> &'t str) {
+            let kept: HashSet<&str> = (table.iter().zip(&*marks))
+                .filter(|(_, kept)| **kept)
+                .map(|(entry, _)| key(entry))
+                .collect();
+            for (entry, mark) in table.iter().zip(marks) {
+                *mark = kept.contains(key(entry));
+            }
+        }
+        let d = self.descriptor;
+        widen(&mut self.types, &d.types, |t| t.id.as_str());
+        widen(&mut self.functions, &d.functions, |f| f.symbol.as_str());
+        widen(&mut self.wire_types, &d.wire_types, |t| t.id.as_str());
+        widen(&mut self.code_tables, &d.code_tables, |t| t.id.as_str());
     }
 
     fn wire(&mut self, ix: &Index<'a>, id: &'a str) {
@@ -265,7 +312,7 @@ impl<'a> Reach<'a> {
             let Some(def) = ix.wire_type(id) else {
                 continue;
             };
-            if self.wire_types.insert(def.id.as_str()) {
+            if Self::mark(&mut self.wire_types, &self.descriptor.wire_types, def) {
                 stack.extend(wire_refs(&def.kind).map(|r| r.as_str()));
             }
         }
@@ -358,6 +405,35 @@ mod tests {
             .filter(|id| kept.contains(id))
             .collect();
         assert_eq!(kept, ordered);
+    }
+
+    #[test]
+    fn a_repeated_id_or_symbol_is_kept_with_every_entry_that_has_it() {
+        let full = tile();
+        let f = full
+            .functions
+            .iter()
+            .find(|f| f.ret.primitive().is_none())
+            .unwrap();
+        let ret = full
+            .types
+            .iter()
+            .find(|t| t.id.as_str() == f.ret.as_str())
+            .unwrap();
+        let mut repeated = full.clone();
+        repeated.types.push(ret.clone());
+        repeated.functions.push(f.clone());
+        let items = [ItemRef::function(&f.symbol)];
+        let count = |d: &Descriptor| {
+            let types = d.types.iter().filter(|t| t.id == ret.id).count();
+            let functions = d.functions.iter().filter(|g| g.symbol == f.symbol).count();
+            (types, functions)
+        };
+        assert_eq!(count(&repeated.narrowed(&items)), (2, 2));
+        assert_eq!(count(&repeated.clone().into_narrowed(&items)), (2, 2));
+        // So that validating the narrowing finds the repeats.
+        assert!(repeated.narrowed(&items).validate().is_err());
+        assert_eq!(count(&full.narrowed(&items)), (1, 1));
     }
 
     #[test]
