@@ -562,15 +562,18 @@ file (the base library), from `bench/loader`. The fast path opens it with its
 own descriptor as the host's expectation, so the library embeds exactly the
 expectation's blob: the loader reads the ELF headers, looks the blob symbol
 up in the GNU hash table and compares the blob byte for byte, and decodes
-nothing. The two other opens check it in full. With items unchanged, the
+nothing. The three other opens check it in full. With items unchanged, the
 expectation is that of a host built against the previous release, which
 lacked the library's last function: the blobs differ, so the library's
-descriptor is decoded, validated and fingerprinted and the file's exports
-are checked, but every function the host uses has the host's fingerprint
-and nothing is compared. With every item compared, the expectation
-restricts every function to its context's thread, a compatible difference
-that makes every fingerprint differ, so the descriptor is also narrowed to
-the host's items and compared with the expectation in full.
+blob is hashed and stepped over, its entries are compared byte for byte
+with the expectation's, and the exports of the host's items are checked;
+every function the host uses has the host's fingerprint, and nothing is
+decoded or compared. With one item compared, the expectation restricts one
+function to its context's thread, a compatible difference that makes that
+function's fingerprint differ: that function and what it reaches are also
+decoded, validated and compared with the expectation. With every item
+compared, the expectation restricts every function so: every fingerprint
+differs, and every item the host uses is decoded and compared.
 
 {loader_text}
 

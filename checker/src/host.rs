@@ -408,41 +408,19 @@ impl HostExpectation {
         }
         let (compared, expected, library) = self.compared(file, skimmed, differing)?;
         let findings = self.findings(&expected, &library);
-        // The library describes the other items as the host does.
-        let compared = |kind| {
-            let names = compared.iter().filter(move |i| i.kind == kind);
-            names.map(|i| i.name.as_str()).collect::<HashSet<&str>>()
-        };
-        let (functions, variables) = (compared(ItemKind::Function), compared(ItemKind::Variable));
-        // In the library's table order, as a narrowing of it lists them.
-        let described_functions = sorted_union(
-            (self.descriptor.functions.iter())
-                .map(|f| f.symbol.as_str())
-                .filter(|s| !functions.contains(s))
-                .collect(),
-            library
-                .functions
-                .iter()
-                .map(|f| f.symbol.as_str())
-                .collect(),
+        let functions = described(
+            ItemKind::Function,
+            &compared,
+            self.descriptor.functions.iter().map(|f| f.symbol.as_str()),
+            library.functions.iter().map(|f| f.symbol.as_str()),
         );
-        let described_variables = sorted_union(
-            (self.descriptor.variables.iter())
-                .map(|v| v.symbol.as_str())
-                .filter(|s| !variables.contains(s))
-                .collect(),
-            library
-                .variables
-                .iter()
-                .map(|v| v.symbol.as_str())
-                .collect(),
+        let variables = described(
+            ItemKind::Variable,
+            &compared,
+            self.descriptor.variables.iter().map(|v| v.symbol.as_str()),
+            library.variables.iter().map(|v| v.symbol.as_str()),
         );
-        let file_problems = described_problems(
-            file,
-            &library.target,
-            described_functions,
-            described_variables,
-        );
+        let file_problems = described_problems(file, &library.target, functions, variables);
         let check = HostCheck {
             expected: self.side.clone(),
             library: Side::of(skimmed.library(), skimmed.body_hash()),
@@ -544,6 +522,25 @@ impl HostExpectation {
             file_problems,
         }
     }
+}
+
+/// The symbols of the host's items of `kind` as a library narrowed to the
+/// items `compared` describes them: those items as that narrowing does
+/// (`library`), the others as the expectation does (`expected`), as the
+/// library holds them unchanged. In the library's table order, as a
+/// narrowing of the whole library would list them.
+fn described<'s>(
+    kind: ItemKind,
+    compared: &[ItemRef],
+    expected: impl Iterator<Item = &'s str>,
+    library: impl Iterator<Item = &'s str>,
+) -> Vec<&'s str> {
+    let compared: HashSet<&str> = (compared.iter())
+        .filter(|i| i.kind == kind)
+        .map(|i| i.name.as_str())
+        .collect();
+    let unchanged = expected.filter(|symbol| !compared.contains(*symbol));
+    sorted_union(unchanged.collect(), library.collect())
 }
 
 /// The names of `a` and of `b`, sorted, each once. Tables in canonical

@@ -7,15 +7,15 @@
 //!   blob and the fast path applies: no decoding, no comparison;
 //! - `matched`: `abi_loader::Library::open` with the expectation of a host
 //!   built against the previous release, which lacked one of the library's
-//!   functions: the blobs differ, so the descriptor is decoded, validated and
-//!   fingerprinted, but every item the host uses has its fingerprint, and
-//!   nothing is compared;
+//!   functions: the blobs differ, so the blob is hashed and stepped over and
+//!   its entries compared with the expectation's, but every item the host
+//!   uses has its fingerprint, and nothing is decoded or compared;
 //! - `one`: `abi_loader::Library::open` with an expectation one of whose
 //!   functions differs compatibly from the library's: that function is
 //!   decoded and compared, the others are found unchanged;
 //! - `full`: `abi_loader::Library::open` with an expectation whose every
 //!   function differs compatibly from the library's, so the fingerprints do
-//!   not match and the whole descriptor is compared.
+//!   not match and every item the host uses is decoded and compared.
 //!
 //! ```text
 //! abi-loader-bench LIB FAST_EXPECTATION MATCHED_EXPECTATION ONE_EXPECTATION FULL_EXPECTATION ITERATIONS
