@@ -211,22 +211,37 @@ fn export_problems<'d>(
     problems: &mut Vec<String>,
 ) {
     for symbol in functions {
-        match lib.export(symbol) {
-            None => problems.push(format!("function `{symbol}` is described but not exported")),
-            Some(e) if e.kind == ExportKind::Data => problems.push(format!(
-                "function `{symbol}` is exported as data, not as a function"
-            )),
-            Some(_) => {}
-        }
+        export_problem(lib, symbol, FUNCTION, problems);
     }
     for symbol in variables {
-        match lib.export(symbol) {
-            None => problems.push(format!("variable `{symbol}` is described but not exported")),
-            Some(e) if e.kind == ExportKind::Function => problems.push(format!(
-                "variable `{symbol}` is exported as a function, not as data"
-            )),
-            Some(_) => {}
+        export_problem(lib, symbol, VARIABLE, problems);
+    }
+}
+
+/// What an item is called in a problem, the export kind it must not have,
+/// and how that kind is named.
+type Exported = (&'static str, ExportKind, &'static str);
+const FUNCTION: Exported = ("function", ExportKind::Data, "as data, not as a function");
+const VARIABLE: Exported = (
+    "variable",
+    ExportKind::Function,
+    "as a function, not as data",
+);
+
+/// Whether `lib` exports `symbol`, an item described as `what`, and not as
+/// the `wrong` kind.
+fn export_problem(
+    lib: &LibraryFile,
+    symbol: &str,
+    (what, wrong, as_wrong): Exported,
+    problems: &mut Vec<String>,
+) {
+    match lib.export(symbol) {
+        None => problems.push(format!("{what} `{symbol}` is described but not exported")),
+        Some(e) if e.kind == wrong => {
+            problems.push(format!("{what} `{symbol}` is exported {as_wrong}"));
         }
+        Some(_) => {}
     }
 }
 
@@ -303,6 +318,47 @@ mod tests {
         assert_eq!(
             format!("{:?}", object::Architecture::PowerPc64),
             "PowerPc64"
+        );
+    }
+
+    #[test]
+    fn each_item_missing_or_exported_as_the_other_kind_is_a_problem() {
+        let mut exports = crate::exports::Exports::default();
+        for (name, kind) in [
+            ("f_ok", ExportKind::Function),
+            ("f_data", ExportKind::Data),
+            ("v_ok", ExportKind::Data),
+            ("v_function", ExportKind::Function),
+            ("unknown", ExportKind::Unknown),
+        ] {
+            exports.insert(name, kind);
+        }
+        let lib = LibraryFile {
+            path: "lib.so".into(),
+            format: crate::read::BinaryFormat::Elf,
+            architecture: "X86_64".to_owned(),
+            pointer_width: 64,
+            little_endian: true,
+            soname: None,
+            exports,
+            blob: Vec::new(),
+            location: crate::read::Location::DynamicSymbol {
+                name: BLOB_SYMBOL.to_owned(),
+                address: 0,
+            },
+        };
+        let mut problems = Vec::new();
+        let functions = ["f_ok", "f_data", "f_missing", "unknown", "v_function"];
+        let variables = ["v_ok", "v_function", "v_missing", "unknown", "f_data"];
+        export_problems(&lib, functions, variables, &mut problems);
+        assert_eq!(
+            problems,
+            [
+                "function `f_data` is exported as data, not as a function",
+                "function `f_missing` is described but not exported",
+                "variable `v_function` is exported as a function, not as data",
+                "variable `v_missing` is described but not exported",
+            ]
         );
     }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::fingerprint::{ItemKind, ItemRef, NodeKey, function_deps, type_refs, wire_refs};
 use crate::index::{Index, position_in};
@@ -110,8 +110,6 @@ impl Descriptor {
         // descriptor would cost more than narrowing to a few items does.
         let ix = Index::by_name(self);
         let mut reach = Reach::new(self);
-        let mut variables: HashSet<&str> = HashSet::new();
-        let mut constants: HashSet<&str> = HashSet::new();
         let mut pending: Vec<&Function> = Vec::new();
         // Variables and constants by name, when any is asked for.
         let wants = |kind| items.iter().any(|i| i.kind == kind);
@@ -128,14 +126,14 @@ impl Descriptor {
                 }
                 ItemKind::Variable => {
                     if let Some(v) = variable.get(item.name.as_str())
-                        && variables.insert(v.symbol.as_str())
+                        && Reach::mark(&mut reach.kept.variables, &self.variables, v)
                     {
                         reach.ty(&ix, v.ty.as_str());
                     }
                 }
                 ItemKind::Constant => {
                     if let Some(c) = constant.get(item.name.as_str())
-                        && constants.insert(c.name.as_str())
+                        && Reach::mark(&mut reach.kept.constants, &self.constants, c)
                     {
                         reach.ty(&ix, c.ty.as_str());
                     }
@@ -159,20 +157,16 @@ impl Descriptor {
                 break;
             }
         }
-        if ix.repeats() {
+        // Fewer names than entries in a table looked up by name: a name
+        // repeats.
+        let repeats = |names: usize, entries: usize| names > 0 && names < entries;
+        if ix.repeats()
+            || repeats(variable.len(), self.variables.len())
+            || repeats(constant.len(), self.constants.len())
+        {
             reach.widen_to_repeats();
         }
-        fn mask<T>(table: &[T], keep: impl Fn(&T) -> bool) -> Vec<bool> {
-            table.iter().map(keep).collect()
-        }
-        let keep = Keep {
-            types: reach.types,
-            functions: reach.functions,
-            variables: mask(&self.variables, |v| variables.contains(v.symbol.as_str())),
-            constants: mask(&self.constants, |c| constants.contains(c.name.as_str())),
-            wire_types: reach.wire_types,
-            code_tables: reach.code_tables,
-        };
+        let keep = reach.kept;
         let all = |mask: &[bool]| mask.iter().all(|k| *k);
         let every = all(&keep.types)
             && all(&keep.functions)
@@ -225,10 +219,7 @@ struct Keep {
 /// so that validating the narrowing finds the repeat.
 struct Reach<'a> {
     descriptor: &'a Descriptor,
-    types: Vec<bool>,
-    functions: Vec<bool>,
-    wire_types: Vec<bool>,
-    code_tables: Vec<bool>,
+    kept: Keep,
     /// Release functions named by reached types, not yet followed.
     frees: Vec<&'a str>,
 }
@@ -237,10 +228,14 @@ impl<'a> Reach<'a> {
     fn new(d: &'a Descriptor) -> Self {
         Reach {
             descriptor: d,
-            types: vec![false; d.types.len()],
-            functions: vec![false; d.functions.len()],
-            wire_types: vec![false; d.wire_types.len()],
-            code_tables: vec![false; d.code_tables.len()],
+            kept: Keep {
+                types: vec![false; d.types.len()],
+                functions: vec![false; d.functions.len()],
+                variables: vec![false; d.variables.len()],
+                constants: vec![false; d.constants.len()],
+                wire_types: vec![false; d.wire_types.len()],
+                code_tables: vec![false; d.code_tables.len()],
+            },
             frees: Vec::new(),
         }
     }
@@ -255,7 +250,7 @@ impl<'a> Reach<'a> {
 
     /// Marks `f` kept; whether it was not already.
     fn keep_function(&mut self, f: &'a Function) -> bool {
-        Self::mark(&mut self.functions, &self.descriptor.functions, f)
+        Self::mark(&mut self.kept.functions, &self.descriptor.functions, f)
     }
 
     fn function(&mut self, ix: &Index<'a>, f: &'a Function) {
@@ -265,7 +260,11 @@ impl<'a> Reach<'a> {
                 NodeKey::Wire(id) => self.wire(ix, id),
                 NodeKey::Codes(id) => {
                     if let Some(table) = ix.code_table(id) {
-                        Self::mark(&mut self.code_tables, &self.descriptor.code_tables, table);
+                        Self::mark(
+                            &mut self.kept.code_tables,
+                            &self.descriptor.code_tables,
+                            table,
+                        );
                     }
                 }
             }
@@ -280,7 +279,7 @@ impl<'a> Reach<'a> {
             let Some(def) = ix.type_def(id) else {
                 continue; // a primitive, or a dangling reference
             };
-            if !Self::mark(&mut self.types, &self.descriptor.types, def) {
+            if !Self::mark(&mut self.kept.types, &self.descriptor.types, def) {
                 continue;
             }
             self.frees.extend(released_by(&def.kind));
@@ -300,10 +299,18 @@ impl<'a> Reach<'a> {
             }
         }
         let d = self.descriptor;
-        widen(&mut self.types, &d.types, |t| t.id.as_str());
-        widen(&mut self.functions, &d.functions, |f| f.symbol.as_str());
-        widen(&mut self.wire_types, &d.wire_types, |t| t.id.as_str());
-        widen(&mut self.code_tables, &d.code_tables, |t| t.id.as_str());
+        widen(&mut self.kept.types, &d.types, |t| t.id.as_str());
+        widen(&mut self.kept.functions, &d.functions, |f| {
+            f.symbol.as_str()
+        });
+        widen(&mut self.kept.variables, &d.variables, |v| {
+            v.symbol.as_str()
+        });
+        widen(&mut self.kept.constants, &d.constants, |c| c.name.as_str());
+        widen(&mut self.kept.wire_types, &d.wire_types, |t| t.id.as_str());
+        widen(&mut self.kept.code_tables, &d.code_tables, |t| {
+            t.id.as_str()
+        });
     }
 
     fn wire(&mut self, ix: &Index<'a>, id: &'a str) {
@@ -312,7 +319,7 @@ impl<'a> Reach<'a> {
             let Some(def) = ix.wire_type(id) else {
                 continue;
             };
-            if Self::mark(&mut self.wire_types, &self.descriptor.wire_types, def) {
+            if Self::mark(&mut self.kept.wire_types, &self.descriptor.wire_types, def) {
                 stack.extend(wire_refs(&def.kind).map(|r| r.as_str()));
             }
         }
@@ -420,20 +427,43 @@ mod tests {
             .iter()
             .find(|t| t.id.as_str() == f.ret.as_str())
             .unwrap();
-        let mut repeated = full.clone();
-        repeated.types.push(ret.clone());
-        repeated.functions.push(f.clone());
-        let items = [ItemRef::function(&f.symbol)];
+        let (v, c) = (&full.variables[0], &full.constants[0]);
         let count = |d: &Descriptor| {
             let types = d.types.iter().filter(|t| t.id == ret.id).count();
             let functions = d.functions.iter().filter(|g| g.symbol == f.symbol).count();
-            (types, functions)
+            let variables = d.variables.iter().filter(|w| w.symbol == v.symbol).count();
+            let constants = d.constants.iter().filter(|k| k.name == c.name).count();
+            [types, functions, variables, constants]
         };
-        assert_eq!(count(&repeated.narrowed(&items)), (2, 2));
-        assert_eq!(count(&repeated.clone().into_narrowed(&items)), (2, 2));
-        // So that validating the narrowing finds the repeats.
-        assert!(repeated.narrowed(&items).validate().is_err());
-        assert_eq!(count(&full.narrowed(&items)), (1, 1));
+        let items = [
+            ItemRef::function(&f.symbol),
+            ItemRef::new(ItemKind::Variable, &v.symbol),
+            ItemRef::new(ItemKind::Constant, &c.name),
+        ];
+        assert_eq!(count(&full.narrowed(&items)), [1; 4]);
+        // Each table in turn holds its entry twice.
+        for table in 0..4 {
+            let mut repeated = full.clone();
+            match table {
+                0 => repeated.types.push(ret.clone()),
+                1 => repeated.functions.push(f.clone()),
+                2 => repeated.variables.push(v.clone()),
+                _ => repeated.constants.push(c.clone()),
+            }
+            let mut twice = [1; 4];
+            twice[table] = 2;
+            assert_eq!(count(&repeated.narrowed(&items)), twice, "table {table}");
+            assert_eq!(
+                count(&repeated.clone().into_narrowed(&items)),
+                twice,
+                "table {table}"
+            );
+            // So that validating the narrowing finds the repeat.
+            assert!(
+                repeated.narrowed(&items).validate().is_err(),
+                "table {table}"
+            );
+        }
     }
 
     #[test]
